@@ -1,0 +1,93 @@
+"""Copy-time task of the template (run by Copier's `_tasks`, only on copy).
+
+For a new project: add the example domain through the domain sub-template, from the
+project's own `_src_path` at its `_commit`, so it can be updated like any other domain;
+then make the service's first commit, since `copier update` needs a clean, committed tree.
+A domain copy needs nothing here.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import copier
+import yaml
+
+# The CLI's own answer builder, from this same template checkout: names are derived once.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from fastapi_domains import domain_answers  # noqa: E402
+
+EXAMPLE_FIELDS = [
+    {"name": "name", "type": "str", "max_length": 200},
+    {"name": "description", "type": "text", "optional": True},
+    {"name": "price", "type": "decimal"},
+]
+
+
+def resolve_source(source: str) -> str:
+    """The template source as an update can reach it later."""
+    if "://" in source or source.startswith(("gh:", "gl:", "git@")) or Path(source).is_absolute():
+        return source
+    # The user typed a relative path; the shell's PWD tells where it was relative to.
+    resolved = Path(os.environ.get("PWD", ".")) / source
+    print(
+        f"fastapi-domains: the template path {source!r} is relative; `copier update` will only work from "
+        f"the same folder. Generate with an absolute path or a git URL to avoid this.",
+        file=sys.stderr,
+    )
+    return str(resolved.resolve())
+
+
+def add_example_domain(answers: dict) -> None:
+    data = domain_answers.build(
+        "items",
+        domain_answers.parse_fields(EXAMPLE_FIELDS),
+        database=answers["database"],
+        pk_type=answers["pk_type"],
+        down_revision="",
+    )
+    copier.run_copy(
+        resolve_source(answers["_src_path"]),
+        ".",
+        data=data,
+        vcs_ref=answers.get("_commit"),
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+    )
+
+
+def git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=False)  # noqa: S603, S607
+
+
+def first_commit(answers: dict) -> None:
+    if shutil.which("git") is None:
+        print("fastapi-domains: git not found; run `git init && git add -A && git commit` before `copier update`.")
+        return
+    if git("rev-parse", "--is-inside-work-tree").returncode == 0:
+        return  # Part of an existing repository: committing is the user's call.
+    git("-c", "init.defaultBranch=main", "init", "--quiet")
+    git("add", "--all")
+    identity = []
+    if not git("config", "user.email").stdout.strip():
+        # No identity configured: sign the first commit as the project's author.
+        identity = ["-c", f"user.name={answers['author_name']}", "-c", f"user.email={answers['author_email']}"]
+    result = git(*identity, "commit", "--quiet", "--no-verify", "-m", "Generate service with fastapi-domains")
+    if result.returncode != 0:
+        print(f"fastapi-domains: the first commit failed; commit by hand.\n{result.stderr}", file=sys.stderr)
+
+
+def main(kind: str) -> None:
+    if kind != "project":
+        return
+    answers = yaml.safe_load(Path(".copier-answers.yml").read_text())
+    if answers.get("example_domain"):
+        add_example_domain(answers)
+    first_commit(answers)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,72 @@
+"""Alembic environment: async engine, every domain's models found by discovery."""
+
+import asyncio
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from src import discovery
+from src.config import settings
+from src.database import create_engine, metadata
+
+config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+# Importing each domain's models registers its tables on the shared metadata.
+discovery.import_domain_modules("models")
+target_metadata = metadata
+
+
+def _database_url() -> str:
+    # Tests pass their own database in `attributes`; everything else uses the settings.
+    return config.attributes.get("database_url") or settings.DATABASE_URL
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=_database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def do_run_migrations(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        # SQLite alters tables by copying them; batch mode does that for later migrations.
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async_migrations(engine: AsyncEngine) -> None:
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run_migrations)
+    finally:
+        # Each run has its own event loop; pooled connections must not outlive it.
+        await engine.dispose()
+
+
+def run_migrations_online() -> None:
+    connectable = config.attributes.get("connection")
+    if isinstance(connectable, Connection):
+        do_run_migrations(connectable)
+        return
+    engine = connectable if isinstance(connectable, AsyncEngine) else create_engine(_database_url())
+    asyncio.run(run_async_migrations(engine))
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,49 @@
+"""Application factory. Domains are discovered, never listed here."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from src import database, discovery, health
+from src.config import Settings, settings
+from src.exceptions import register_exception_handlers
+from src.request_id import HEADER as REQUEST_ID_HEADER
+from src.request_id import RequestIdMiddleware
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await database.engine.dispose()
+
+
+def create_app(app_settings: Settings = settings) -> FastAPI:
+    docs = app_settings.show_docs
+    app = FastAPI(
+        title=app_settings.APP_NAME,
+        version=app_settings.APP_VERSION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+    )
+    if app_settings.CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=app_settings.CORS_ORIGINS,
+            allow_credentials=app_settings.CORS_ALLOW_CREDENTIALS,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=[REQUEST_ID_HEADER],
+        )
+    app.add_middleware(RequestIdMiddleware)
+    register_exception_handlers(app)
+    app.include_router(health.router)
+    for router in discovery.domain_routers():
+        app.include_router(router, prefix=app_settings.API_PREFIX)
+    return app
+
+
+app = create_app()
