@@ -1,0 +1,55 @@
+"""Session fixtures: a git snapshot of this template and one shared service environment."""
+
+import os
+import shutil
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import support
+
+
+@pytest.fixture(scope="session", autouse=True)
+def git_identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Our own git identity and an empty global config: never the machine's ~/.gitconfig."""
+    config = tmp_path_factory.mktemp("git") / "gitconfig"
+    config.write_text("[init]\n\tdefaultBranch = main\n")
+    saved = dict(os.environ)
+    os.environ.update(support.GIT_IDENTITY)
+    os.environ["GIT_CONFIG_GLOBAL"] = str(config)
+    os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory, git_identity: None) -> Path:
+    """This template's working tree as a committed git repository (what a user clones)."""
+    return support.snapshot_template(tmp_path_factory.mktemp("template") / "fastapi-domains")
+
+
+@pytest.fixture(scope="session")
+def service_env(tmp_path_factory: pytest.TempPathFactory, template: Path) -> support.ServiceEnv:
+    """Every dependency a generated service can have, installed once for all renders."""
+    probe = support.render(template, tmp_path_factory.mktemp("probe") / "svc", database="postgresql")
+    pyproject = tomllib.loads((probe / "pyproject.toml").read_text())
+    requirements = [*pyproject["project"]["dependencies"], *pyproject["dependency-groups"]["dev"]]
+    root = tmp_path_factory.mktemp("service-env") / "venv"
+    uv = shutil.which("uv")
+    assert uv, "uv is needed to build the service environment (pip install uv)"
+    support.run(uv, "venv", "-q", "--python", sys.executable, root, cwd=template)
+    support.run(uv, "pip", "install", "-q", "--python", root / "bin" / "python", *requirements, cwd=template)
+    return support.ServiceEnv(root)
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (its asyncpg URL), dropped after."""
+    name = support.unique_name("fd_test")
+    support.create_pg_database(name)
+    yield support.pg_url(name)
+    support.drop_pg_database(name)

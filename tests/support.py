@@ -1,0 +1,127 @@
+"""Helpers the template's tests share: a git snapshot of this template, rendering, and
+running a generated service's own checks in the shared service environment."""
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import copier
+
+REPO = Path(__file__).resolve().parents[1]
+PG_SERVER = os.environ.get("FASTAPI_DOMAINS_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+
+
+def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, args))} failed in {cwd}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return run("git", *args, cwd=cwd, check=check)
+
+
+def tracked_files(repo: Path) -> list[str]:
+    """What git would ship of `repo`: tracked files and untracked ones it does not ignore."""
+    listing = git(repo, "ls-files", "--cached", "--others", "--exclude-standard", "-z").stdout
+    return [name for name in listing.split("\0") if name and (repo / name).is_file()]
+
+
+def snapshot_template(destination: Path, tag: str | None = None) -> Path:
+    """A git repository holding this template's working tree, committed (and tagged)."""
+    destination.mkdir(parents=True)
+    for name in tracked_files(REPO):
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, target)
+    commit_all(destination, "Template snapshot")
+    if tag:
+        git(destination, "tag", tag)
+    return destination
+
+
+def commit_all(repo: Path, message: str) -> None:
+    if not (repo / ".git").exists():
+        git(repo, "-c", "init.defaultBranch=main", "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "--allow-empty", "-m", message)
+
+
+def render(template: Path, destination: Path, vcs_ref: str | None = "HEAD", **data: Any) -> Path:
+    """`copier copy --trust --defaults` of the project, as a user would type it."""
+    copier.run_copy(
+        str(template),
+        str(destination),
+        data={"project_name": "Acme Shop", **data},
+        vcs_ref=vcs_ref,
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+    )
+    return destination
+
+
+def copier_cli(*args: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Copier through its command line, exactly as a user types it."""
+    return run(sys.executable, "-m", "copier", *args, cwd=cwd, check=check)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def pg_url(database: str) -> str:
+    return f"{PG_SERVER}/{database}"
+
+
+def create_pg_database(name: str) -> None:
+    run("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", f'CREATE DATABASE "{name}"', cwd=REPO)
+
+
+def drop_pg_database(name: str) -> None:
+    run("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc",
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', cwd=REPO)
+
+
+class ServiceEnv:
+    """One virtual environment with every dependency a generated service has, shared by all
+    renders: each service's checks run with its python, from the service's folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.bin = root / "bin"
+
+    def tool(self, name: str) -> Path:
+        return self.bin / name
+
+    def checks(self, project: Path, database_url: str | None = None, test_database_url: str | None = None) -> None:
+        """The service's own suite, lint, format check and migrations up/down/up."""
+        env = {}
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        if test_database_url:
+            env["TEST_DATABASE_URL"] = test_database_url
+        python = self.tool("python")
+        run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
+        run(self.tool("ruff"), "check", "--no-cache", ".", cwd=project)
+        run(self.tool("ruff"), "format", "--check", "--no-cache", ".", cwd=project)
+        for step in (("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head")):
+            run(python, "-m", "alembic", *step, cwd=project, env=env)
