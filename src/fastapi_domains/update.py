@@ -1,0 +1,206 @@
+"""`fastapi-domains update`: bring a service to a newer template release, one committed step at a time.
+
+Copier updates one answers file per run and needs a clean git tree for each run, so the project
+is updated first, then every domain, each clean result committed before the next step starts.
+The first step that leaves conflicts stops the run; after the user resolves and commits, the
+same command picks up where it stopped: steps already at the target version change nothing.
+"""
+
+import argparse
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import copier
+import yaml
+from copier.errors import CopierError
+
+from fastapi_domains.errors import CliError
+from fastapi_domains.project import ANSWERS_FILE, Project, load_project
+
+EXIT_CONFLICTS = 1
+# The labels Copier gives the two sides of an inline conflict.
+CONFLICT_MARKERS = frozenset({b"<<<<<<< before updating", b">>>>>>> after updating"})
+
+DESCRIPTION = """\
+Update the service to a newer release of its template: first the project's own files, then
+each domain (from its .copier/domain-NAME.yml), with `copier update` and the answers you gave.
+
+The git tree must be clean. Copier needs a clean tree for every step, so this command COMMITS
+each step that applies cleanly ("Update project from template v0.1.0 → v0.2.0", then one commit
+per domain). Your edits are merged in; migrations and other files you own are never rewritten.
+
+On the first conflict it stops and lists the files with conflict markers; resolve them, commit,
+and run the command it prints to go on. It trusts the template, as `copier update --trust` does
+(the template's migration steps run on your machine).
+"""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    answers_file: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    step: Step
+    before: str | None
+    after: str | None
+
+    def line(self) -> str:
+        if self.before == self.after:
+            return f"{self.step.name}: {self.after} (already current)"
+        return f"{self.step.name}: {self.before} → {self.after}"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "update",
+        help="update the project and every domain to a newer template release, committing each step",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--vcs-ref",
+        metavar="REF",
+        help="template tag, branch or commit to update to (default: the newest release tag)",
+    )
+    parser.add_argument(
+        "--project",
+        metavar="DIR",
+        type=Path,
+        default=Path("."),
+        help="the service's folder (default: the current folder)",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    project = load_project(args.project)
+    require_clean_tree(project.root)
+    target = args.vcs_ref
+    outcomes: list[Outcome] = []
+    for step in steps(project):
+        before = recorded_commit(project.root / step.answers_file)
+        update_step(project.root, step, target)
+        outcome = Outcome(step, before, recorded_commit(project.root / step.answers_file))
+        # Every domain goes to the release the project reached, even if the template moves meanwhile.
+        target = outcome.after or target
+        conflicts = conflicted_files(project.root)
+        if conflicts:
+            report_conflicts(args, outcome, conflicts, outcomes)
+            return EXIT_CONFLICTS
+        if has_changes(project.root):
+            commit(project.root, f"Update {step.name} from template {outcome.before} → {outcome.after}")
+        outcomes.append(outcome)
+    print("Updated; one commit per step that changed files:")
+    for outcome in outcomes:
+        print(f"  {outcome.line()}")
+    return 0
+
+
+def steps(project: Project) -> Iterator[Step]:
+    """The project step, then one per domain, listed only once the project step is done."""
+    yield Step("project", ANSWERS_FILE)
+    for answers_file in project.domain_answer_files():
+        name = answers_file.stem.removeprefix("domain-")
+        yield Step(f"domain {name}", answers_file.relative_to(project.root).as_posix())
+
+
+def update_step(root: Path, step: Step, vcs_ref: str | None) -> None:
+    try:
+        copier.run_update(
+            str(root),
+            answers_file=step.answers_file,
+            vcs_ref=vcs_ref,
+            defaults=True,
+            overwrite=True,
+            unsafe=True,
+            quiet=True,
+        )
+    except (CopierError, subprocess.CalledProcessError) as error:
+        raise CliError(f"the update of the {step.name} failed: {one_line(error)}") from error
+
+
+def recorded_commit(answers_file: Path) -> str | None:
+    """The template version an answers file was last rendered from (Copier's `_commit`)."""
+    try:
+        answers = yaml.safe_load(answers_file.read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise CliError(f"cannot read {answers_file}: {one_line(error)}") from error
+    return answers.get("_commit")
+
+
+def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)  # noqa: S603, S607
+
+
+def require_clean_tree(root: Path) -> None:
+    status = git(root, "status", "--porcelain", "--", ".")
+    if status.returncode != 0:
+        raise CliError(f"{root} is not in a git repository; run `git init && git add -A && git commit` there first")
+    if status.stdout.strip():
+        raise CliError(
+            f"{root} has uncommitted changes; commit or stash them first (the update commits each step itself)"
+        )
+
+
+def has_changes(root: Path) -> bool:
+    return bool(git(root, "status", "--porcelain", "--", ".").stdout.strip())
+
+
+def changed_files(root: Path) -> list[str]:
+    """Files that differ from HEAD or are new, relative to `root`."""
+    listing = git(root, "ls-files", "--modified", "--others", "--exclude-standard", "-z").stdout
+    return sorted({name for name in listing.split("\0") if name})
+
+
+def conflicted_files(root: Path) -> list[str]:
+    """Files the last Copier run left with conflict markers or `.rej` rejects, or unmerged in git."""
+    unmerged = {line.split("\t", 1)[1] for line in git(root, "ls-files", "--unmerged").stdout.splitlines()}
+    found = set(unmerged)
+    for name in changed_files(root):
+        path = root / name
+        if name.endswith(".rej") or (path.is_file() and has_conflict_markers(path)):
+            found.add(name)
+    return sorted(found)
+
+
+def has_conflict_markers(path: Path) -> bool:
+    with path.open("rb") as lines:
+        return any(line.rstrip() in CONFLICT_MARKERS for line in lines)
+
+
+def commit(root: Path, message: str) -> None:
+    added = git(root, "add", "--all", "--", ".")
+    # --no-verify: a hook that rewrites files would leave the tree dirty and stop the next step;
+    # the commit holds exactly what Copier merged, and the user's hooks run on their next commit.
+    committed = git(root, "commit", "--quiet", "--no-verify", "-m", message) if added.returncode == 0 else added
+    if committed.returncode != 0:
+        raise CliError(f"could not commit the update ({message}): {one_line(committed.stderr or committed.stdout)}")
+
+
+def report_conflicts(args: argparse.Namespace, outcome: Outcome, conflicts: list[str], done: list[Outcome]) -> None:
+    resume = ["fastapi-domains", "update", "--vcs-ref", outcome.after or args.vcs_ref or "HEAD"]
+    if args.project != Path("."):
+        resume += ["--project", str(args.project)]
+    lines = [
+        f"fastapi-domains: the update of the {outcome.step.name} ({outcome.before} → {outcome.after}) "
+        "stopped at conflicts in:",
+        *(f"  {name}" for name in conflicts),
+        "Resolve them (look for '<<<<<<< before updating'; delete any .rej file), then commit and go on with:",
+        f'  git add -A && git commit -m "Update {outcome.step.name} from template {outcome.before} → {outcome.after}"',
+        f"  {shlex.join(resume)}",
+    ]
+    if done:
+        lines.append("Already committed: " + "; ".join(outcome.line() for outcome in done))
+    print("\n".join(lines), file=sys.stderr)
+
+
+def one_line(error: object) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
