@@ -17,7 +17,7 @@ import yaml
 
 # The CLI's own answer builder, from this same template checkout: names are derived once.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from fastapi_domains import domain_answers  # noqa: E402
+from fastapi_domains import domain_answers
 
 EXAMPLE_FIELDS = [
     {"name": "name", "type": "str", "max_length": 200},

@@ -13,6 +13,8 @@ import copier
 
 REPO = Path(__file__).resolve().parents[1]
 PG_SERVER = os.environ.get("FASTAPI_DOMAINS_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+# `copier copy` as the README has a user type it, before the template and destination.
+COPY_ARGS = ("copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "project_name=Acme Shop")
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Template Tests",
     "GIT_AUTHOR_EMAIL": "tests@example.com",
@@ -21,7 +23,12 @@ GIT_IDENTITY = {
 }
 
 
-def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def run(
+    *args: str | Path,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [str(arg) for arg in args],
         cwd=cwd,
@@ -92,13 +99,16 @@ def pg_url(database: str) -> str:
     return f"{PG_SERVER}/{database}"
 
 
+def psql(command: str) -> None:
+    run("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", command, cwd=REPO)
+
+
 def create_pg_database(name: str) -> None:
-    run("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", f'CREATE DATABASE "{name}"', cwd=REPO)
+    psql(f'CREATE DATABASE "{name}"')
 
 
 def drop_pg_database(name: str) -> None:
-    run("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc",
-        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', cwd=REPO)
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class ServiceEnv:

@@ -1,6 +1,7 @@
 """`copier copy` with default answers: the tree, the first commit, clean updates, and the
 service's own suite, lint and migrations."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,10 +9,17 @@ import yaml
 
 from tests import support
 
-SEED_DOMAIN_MODULES = (
-    "router.py", "schemas.py", "models.py", "dependencies.py", "config.py",
-    "constants.py", "exceptions.py", "service.py", "utils.py",
-)
+SEED_DOMAIN_MODULES = [
+    "router",
+    "schemas",
+    "models",
+    "dependencies",
+    "config",
+    "constants",
+    "exceptions",
+    "service",
+    "utils",
+]
 SEED_GLOBAL_MODULES = ("config.py", "models.py", "exceptions.py", "database.py", "main.py")
 SEED_TESTS = ("test_router.py", "test_service.py", "test_integration.py")
 
@@ -19,10 +27,7 @@ SEED_TESTS = ("test_router.py", "test_service.py", "test_integration.py")
 @pytest.fixture(scope="module")
 def acme(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     destination = tmp_path_factory.mktemp("render") / "acme"
-    support.copier_cli(
-        "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "project_name=Acme Shop",
-        template, destination, cwd=destination.parent,
-    )
+    support.copier_cli(*support.COPY_ARGS, template, destination, cwd=destination.parent)
     return destination
 
 
@@ -30,14 +35,16 @@ def test_every_seed_module_exists_with_code(acme: Path) -> None:
     for name in SEED_GLOBAL_MODULES:
         assert len((acme / "src" / name).read_text().splitlines()) > 5, name
     for name in SEED_DOMAIN_MODULES:
-        source = (acme / "src" / "items" / name).read_text()
+        source = (acme / "src" / "items" / f"{name}.py").read_text()
         assert "def " in source or "class " in source or " = " in source, name
     for name in SEED_TESTS:
         assert "async def test_" in (acme / "tests" / "items" / name).read_text(), name
     assert (acme / "tests" / "conftest.py").is_file()
     assert list((acme / "tests" / "contract").glob("test_*.py"))
-    for name in ("alembic.ini", "alembic/env.py", "pyproject.toml", ".pre-commit-config.yaml", "README.md",
-                 ".env.example", ".gitignore"):
+    service_files = (
+        "alembic.ini alembic/env.py pyproject.toml .pre-commit-config.yaml README.md .env.example .gitignore"
+    )
+    for name in service_files.split():
         assert (acme / name).is_file(), name
 
 
@@ -51,7 +58,7 @@ def test_example_domain_is_an_updatable_copy(acme: Path) -> None:
     assert [field["name"] for field in answers["fields"]] == ["name", "description", "price"]
     (migration,) = (acme / "alembic" / "versions").glob("*_create_item.py")
     assert answers["revision_id"] in migration.name
-    assert "def downgrade() -> None:\n    op.drop_table(\"item\")" in migration.read_text()
+    assert 'def downgrade() -> None:\n    op.drop_table("item")' in migration.read_text()
 
 
 def test_fresh_copy_is_committed_and_clean(acme: Path) -> None:
@@ -72,5 +79,6 @@ def test_service_passes_its_own_checks(acme: Path, service_env: support.ServiceE
 
 
 def test_pre_commit_passes(acme: Path, service_env: support.ServiceEnv) -> None:
-    support.run(service_env.tool("pre-commit"), "run", "--all-files", cwd=acme,
-                env={"PATH": f"{service_env.bin}:{support.os.environ['PATH']}"})
+    # Hooks are `language: system`: they run the tools of the environment on PATH.
+    path = f"{service_env.bin}:{os.environ['PATH']}"
+    support.run(service_env.tool("pre-commit"), "run", "--all-files", cwd=acme, env={"PATH": path})

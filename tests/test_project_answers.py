@@ -1,0 +1,67 @@
+"""Answers a user can get wrong, and the ways a copy can be started."""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests import support
+
+BAD_ANSWERS = [
+    ("project_name=", "project_name must not be empty"),
+    ("project_name=!!!", "project_slug must be lowercase snake_case"),
+    ("project_slug=Bad-Slug", "project_slug must be lowercase snake_case"),
+    ("database=mysql", "'mysql' is not in"),
+    ("python_version=3.9", "'3.9' is not in"),
+    ("pk_type=serial", "'serial' is not in"),
+    ("api_prefix=api/v1/", "api_prefix must be empty or like /api/v1"),
+    ("author_email=nobody", "author_email must look like"),
+]
+
+
+@pytest.mark.parametrize(("answer", "message"), BAD_ANSWERS, ids=[answer for answer, _ in BAD_ANSWERS])
+def test_bad_answer_is_refused_and_writes_nothing(template: Path, tmp_path: Path, answer: str, message: str) -> None:
+    destination = tmp_path / "service"
+    result = support.copier_cli(*support.COPY_ARGS, "--data", answer, template, destination, cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert not destination.exists()
+
+
+def test_copy_from_a_plain_folder_without_git_on_path(template: Path, tmp_path: Path) -> None:
+    """No git anywhere: the copy still succeeds, the example domain is added, and the hook
+    says what to do instead of committing."""
+    plain = tmp_path / "plain-template"
+    shutil.copytree(template, plain, ignore=shutil.ignore_patterns(".git"))
+    no_git_path = str(Path(sys.executable).parent)
+    assert shutil.which("git", path=no_git_path) is None
+    # No --vcs-ref: a plain folder has no versions.
+    copy_args = [arg for arg in support.COPY_ARGS if arg not in ("--vcs-ref", "HEAD")]
+    command = [sys.executable, "-m", "copier", *copy_args, plain, tmp_path / "service"]
+    result = support.run(*command, cwd=tmp_path, env={"PATH": no_git_path})
+    service = tmp_path / "service"
+    assert "git not found" in result.stdout + result.stderr
+    assert not (service / ".git").exists()
+    assert (service / "src" / "items" / "router.py").is_file()
+    assert yaml.safe_load((service / ".copier" / "domain-items.yml").read_text())["_src_path"] == str(plain)
+
+
+def test_relative_template_path_is_resolved_and_warned_about(template: Path, tmp_path: Path) -> None:
+    relative = os.path.relpath(template, tmp_path)
+    command = [sys.executable, "-m", "copier", *support.COPY_ARGS, relative, "service"]
+    # A shell sets PWD to where the user stands; the relative path is relative to it.
+    result = support.run(*command, cwd=tmp_path, env={"PWD": str(tmp_path)})
+    assert "is relative" in result.stderr
+    answers = yaml.safe_load((tmp_path / "service" / ".copier" / "domain-items.yml").read_text())
+    assert answers["_src_path"] == str(template)
+
+
+def test_copy_inside_an_existing_repository_does_not_commit(template: Path, tmp_path: Path) -> None:
+    support.commit_all(tmp_path, "monorepo")
+    support.render(template, tmp_path / "services" / "acme")
+    assert not (tmp_path / "services" / "acme" / ".git").exists()
+    assert support.git(tmp_path, "rev-list", "--count", "HEAD").stdout.strip() == "1"
+    assert "services/" in support.git(tmp_path, "status", "--porcelain").stdout
