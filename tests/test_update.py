@@ -77,6 +77,9 @@ def release_v2(template: Path) -> None:
         path.write_text(re.sub(r"(\{\{\s*)description\b", r"\1summary", text))
     support.commit_all(template, "Release 0.2.0")
     support.git(template, "tag", NEW)
+    # Work after the release: the newest tag and HEAD now differ.
+    (template / "template/project/CHANGES.md").write_text("# Changes\n\nUnreleased work follows 0.2.0.\n")
+    support.commit_all(template, "Work after 0.2.0")
 
 
 def add_domain(template: Path, service: Path, name: str, down_revision: str) -> str:
@@ -336,3 +339,21 @@ def test_folder_that_is_not_a_service_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("fastapi-domains: error: ")
     assert result.stderr.count("\n") == 1
+
+
+def test_service_newer_than_the_newest_tag_is_told_to_follow_head(releases: Path, tmp_path: Path) -> None:
+    service = support.render(releases, tmp_path / "acme", vcs_ref="HEAD")
+    head = log(service)
+    refused = fastapi_domains("update", cwd=service)
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1
+    assert "Downgrades are not supported" in refused.stderr
+    assert "--vcs-ref HEAD" in refused.stderr
+    assert log(service) == head
+    followed = fastapi_domains("update", "--vcs-ref", "HEAD", cwd=service)
+    assert followed.returncode == 0, followed.stderr
+    commit = yaml.safe_load((service / ".copier-answers.yml").read_text())["_commit"]
+    assert commit.startswith(f"{NEW}-1-g")
+    assert f"project: {commit} (already current)" in followed.stdout
+    assert f"domain items: {commit} (already current)" in followed.stdout
+    assert log(service) == head

@@ -123,7 +123,11 @@ def update_step(root: Path, step: Step, vcs_ref: str | None) -> None:
             quiet=True,
         )
     except (CopierError, subprocess.CalledProcessError) as error:
-        raise CliError(f"the update of the {step.name} failed: {one_line(error)}") from error
+        hint = ""
+        if "downgrad" in str(error).lower() and vcs_ref is None:
+            # Made from a commit newer than the newest release tag, which is what Copier picks by default.
+            hint = " (this service follows the template's commits, not its releases: pass --vcs-ref HEAD)"
+        raise CliError(f"the update of the {step.name} failed: {one_line(error)}{hint}") from error
 
 
 def recorded_commit(answers_file: Path) -> str | None:
@@ -136,7 +140,10 @@ def recorded_commit(answers_file: Path) -> str | None:
 
 
 def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)  # noqa: S603, S607
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)  # noqa: S603, S607
+    except FileNotFoundError as error:
+        raise CliError("git is not installed; Copier updates only work in a git repository") from error
 
 
 def require_clean_tree(root: Path) -> None:
