@@ -40,6 +40,9 @@ RENAME_MIGRATION = """_migrations:
     command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/hooks/rename_answer.py",
               "{{ _copier_conf.answers_file }}", "project", "description", "summary"]
 """
+FAILING_MIGRATION = """  - version: "0.2.0"
+    command: "exit 3"
+"""
 
 # The team's edits in the service, on other lines than the release's.
 TEAM_MAIN_DOCSTRING = '"""Acme Shop\'s application, as its team runs it."""\n'
@@ -77,6 +80,11 @@ def release_v2(template: Path) -> None:
         path.write_text(re.sub(r"(\{\{\s*)description\b", r"\1summary", text))
     support.commit_all(template, "Release 0.2.0")
     support.git(template, "tag", NEW)
+    # A broken branch off the release: its migration step fails after the files are updated.
+    support.git(template, "checkout", "-q", "-b", "broken")
+    edit(template / "copier.yml", RENAME_MIGRATION, RENAME_MIGRATION + FAILING_MIGRATION)
+    support.commit_all(template, "A migration step that fails")
+    support.git(template, "checkout", "-q", "main")
     # Work after the release: the newest tag and HEAD now differ.
     (template / "template/project/CHANGES.md").write_text("# Changes\n\nUnreleased work follows 0.2.0.\n")
     support.commit_all(template, "Work after 0.2.0")
@@ -357,3 +365,18 @@ def test_service_newer_than_the_newest_tag_is_told_to_follow_head(releases: Path
     assert f"project: {commit} (already current)" in followed.stdout
     assert f"domain items: {commit} (already current)" in followed.stdout
     assert log(service) == head
+
+
+def test_failed_step_says_how_to_discard_it(service: Path, tmp_path: Path) -> None:
+    copy = copy_of(service, tmp_path / "acme")
+    head = log(copy)
+    result = fastapi_domains("update", "--vcs-ref", "broken", cwd=copy)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("fastapi-domains: error: the update of the project failed: ")
+    assert "git reset --hard && git clean -fd" in result.stderr
+    assert log(copy) == head
+    assert support.git(copy, "status", "--porcelain").stdout != ""
+    support.run("sh", "-c", "git reset --hard && git clean -fd", cwd=copy)
+    assert support.git(copy, "status", "--porcelain").stdout == ""
+    assert all_files(copy) == all_files(service)

@@ -92,7 +92,7 @@ def handle(args: argparse.Namespace) -> int:
         target = outcome.after or target
         conflicts = conflicted_files(project.root)
         if conflicts:
-            report_conflicts(args, outcome, conflicts, outcomes)
+            report_conflicts(args, project.root, outcome, conflicts, outcomes)
             return EXIT_CONFLICTS
         if has_changes(project.root):
             commit(project.root, f"Update {step.name} from template {outcome.before} → {outcome.after}")
@@ -127,6 +127,9 @@ def update_step(root: Path, step: Step, vcs_ref: str | None) -> None:
         if "downgrad" in str(error).lower() and vcs_ref is None:
             # Made from a commit newer than the newest release tag, which is what Copier picks by default.
             hint = " (this service follows the template's commits, not its releases: pass --vcs-ref HEAD)"
+        elif has_changes(root):
+            # The tree was clean when the update started and earlier steps are committed.
+            hint = "; the files it left are only this step's: discard them with `git reset --hard && git clean -fd`"
         raise CliError(f"the update of the {step.name} failed: {one_line(error)}{hint}") from error
 
 
@@ -191,15 +194,16 @@ def commit(root: Path, message: str) -> None:
         raise CliError(f"could not commit the update ({message}): {one_line(committed.stderr or committed.stdout)}")
 
 
-def report_conflicts(args: argparse.Namespace, outcome: Outcome, conflicts: list[str], done: list[Outcome]) -> None:
+def report_conflicts(
+    args: argparse.Namespace, root: Path, outcome: Outcome, conflicts: list[str], done: list[Outcome]
+) -> None:
     resume = ["fastapi-domains", "update", "--vcs-ref", outcome.after or args.vcs_ref or "HEAD"]
-    if args.project != Path("."):
-        resume += ["--project", str(args.project)]
     lines = [
         f"fastapi-domains: the update of the {outcome.step.name} ({outcome.before} → {outcome.after}) "
-        "stopped at conflicts in:",
+        f"stopped at conflicts in {root}:",
         *(f"  {name}" for name in conflicts),
-        "Resolve them (look for '<<<<<<< before updating'; delete any .rej file), then commit and go on with:",
+        "Resolve them (look for '<<<<<<< before updating'; delete any .rej file), then, in that folder, "
+        "commit and go on:",
         f'  git add -A && git commit -m "Update {outcome.step.name} from template {outcome.before} → {outcome.after}"',
         f"  {shlex.join(resume)}",
     ]
