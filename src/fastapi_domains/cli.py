@@ -8,12 +8,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fastapi_domains import __version__, update
+from fastapi_domains import __version__, add_domain, list_domains, update
 from fastapi_domains.errors import CliError
 
 EXIT_ERROR = 1
 # Each module has `register(subparsers)`, which adds its subcommand and sets `handler`.
-COMMANDS: tuple = (update,)
+COMMANDS: tuple = (add_domain, list_domains, update)
 
 
 def build_parser() -> argparse.ArgumentParser:

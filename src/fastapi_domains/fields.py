@@ -3,7 +3,7 @@
 import keyword
 from dataclasses import dataclass
 
-from fastapi_domains.names import IDENTIFIER
+from fastapi_domains.names import IDENTIFIER, MAX_NAME_LENGTH
 
 TYPES = ("str", "text", "int", "float", "decimal", "bool", "date", "datetime", "uuid", "json")
 MODIFIERS = ("optional", "unique")
@@ -12,6 +12,12 @@ DEFAULT_STR_LENGTH = 255
 RESERVED = frozenset(
     {"id", "created_at", "updated_at", "metadata", "model_config", "registry", "limit", "offset", "sort"}
 )
+# Also refused: the list query's count column, module names the generated class bodies use after
+# the fields (a field of that name would hide them), and Pydantic's BaseModel attributes.
+_GENERATED_CODE_NAMES = {"total", "sa", "dt", "uuid", "mapped_column", "constants", "settings"}
+_BASE_MODEL_ATTRIBUTES = {"construct", "copy", "dict", "from_orm", "json", "parse_file", "parse_obj", "parse_raw"}
+_BASE_MODEL_ATTRIBUTES |= {"schema", "schema_json", "update_forward_refs", "validate"}
+SHADOWING = frozenset(_GENERATED_CODE_NAMES | _BASE_MODEL_ATTRIBUTES)
 
 
 class FieldError(ValueError):
@@ -36,6 +42,11 @@ class Field:
             "max_length": self.max_length,
         }
 
+    def spec(self) -> str:
+        """The field in the command-line grammar: `email:str:unique`."""
+        modifiers = [name for name, on in (("optional", self.optional), ("unique", self.unique)) if on]
+        return ":".join([self.name, self.type, *modifiers])
+
 
 def check_name(name: str) -> None:
     if not IDENTIFIER.match(name):
@@ -44,6 +55,10 @@ def check_name(name: str) -> None:
         raise FieldError(f"field name {name!r} is a Python keyword")
     if name in RESERVED:
         raise FieldError(f"field name {name!r} is reserved ({', '.join(sorted(RESERVED))})")
+    if name in SHADOWING or name.startswith("model_"):
+        raise FieldError(f"field name {name!r} would shadow a name the generated code uses; choose another")
+    if len(name) > MAX_NAME_LENGTH:
+        raise FieldError(f"field name {name!r} is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}")
 
 
 def check_type(name: str, type_: str) -> None:
@@ -53,6 +68,12 @@ def check_type(name: str, type_: str) -> None:
         raise FieldError(f"datetime field {name!r} must end in '_at' (e.g. {name}_at)")
     if type_ == "date" and not name.endswith("_date"):
         raise FieldError(f"date field {name!r} must end in '_date' (e.g. {name}_date)")
+
+
+def check_unique(name: str, type_: str) -> None:
+    # PostgreSQL has no equality operator for `json`, so it cannot back a unique constraint.
+    if type_ == "json":
+        raise FieldError(f"field {name!r}: a json field cannot be unique")
 
 
 def parse_spec(spec: str) -> Field:
@@ -68,6 +89,8 @@ def parse_spec(spec: str) -> Field:
             raise FieldError(f"field {name!r}: unknown modifier {modifier!r} (choose from {', '.join(MODIFIERS)})")
     if len(set(modifiers)) != len(modifiers):
         raise FieldError(f"field {name!r}: a modifier is repeated")
+    if "unique" in modifiers:
+        check_unique(name, type_)
     return Field(
         name=name,
         type=type_,
@@ -84,6 +107,8 @@ def parse_fields(specs: list) -> list[Field]:
         if isinstance(spec, dict):
             check_name(spec["name"])
             check_type(spec["name"], spec["type"])
+            if spec.get("unique"):
+                check_unique(spec["name"], spec["type"])
             field = Field(**{"max_length": DEFAULT_STR_LENGTH if spec["type"] == "str" else None, **spec})
         else:
             field = parse_spec(spec)

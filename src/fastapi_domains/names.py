@@ -33,3 +33,51 @@ def class_name(snake: str) -> str:
 
 def is_identifier(name: str) -> bool:
     return bool(IDENTIFIER.match(name)) and not keyword.iskeyword(name)
+
+
+# Domain, entity and field names are capped so every generated line stays under ruff's 120.
+MAX_NAME_LENGTH = 30
+# PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1).
+MAX_IDENTIFIER_BYTES = 63
+# Folders and modules a service has besides its domains (the template's, whether or not present).
+_FOLDERS = {"src", "tests", "alembic", "contract", "conftest", "databases"}
+_MODULES = {"main", "config", "database", "dialect", "discovery", "exceptions", "health", "models", "queries"}
+RESERVED_DOMAINS = frozenset(_FOLDERS | _MODULES | {"request_id", "schemas"})
+
+
+class InvalidNameError(ValueError):
+    """A domain or entity name that cannot be used; the message says why."""
+
+
+def check_identifier(kind: str, name: str) -> None:
+    """`name` must be a lowercase snake_case identifier of at most MAX_NAME_LENGTH characters."""
+    if not IDENTIFIER.match(name):
+        raise InvalidNameError(
+            f"{kind} {name!r} must be lowercase snake_case (letters, digits and single underscores, "
+            "starting with a letter)"
+        )
+    if keyword.iskeyword(name):
+        raise InvalidNameError(f"{kind} {name!r} is a Python keyword")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidNameError(f"{kind} {name!r} is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}")
+
+
+def check_domain_name(name: str) -> None:
+    check_identifier("domain name", name)
+    if name in RESERVED_DOMAINS:
+        raise InvalidNameError(f"domain name {name!r} is reserved: the service has (or may have) a module of that name")
+
+
+def constraint_names(table: str, field: str) -> list[str]:
+    """The names the service's naming convention gives a field's unique constraint and index."""
+    return [f"uq_{table}_{field}", f"ix_{table}_{field}"]
+
+
+def check_identifier_lengths(table: str, fields: list[str]) -> None:
+    """Every derived constraint and index name must fit PostgreSQL's identifiers."""
+    for name in [f"pk_{table}"] + [derived for field in fields for derived in constraint_names(table, field)]:
+        if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+            raise InvalidNameError(
+                f"the derived name {name!r} is {len(name.encode())} bytes; PostgreSQL allows "
+                f"{MAX_IDENTIFIER_BYTES}: shorten the entity name ({table!r}) or the field name"
+            )

@@ -1,0 +1,93 @@
+"""Asking for a domain's fields on a terminal, with questionary: one field at a time, each
+answer validated as it is typed, then a summary to confirm."""
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import questionary
+
+from fastapi_domains.fields import DEFAULT_STR_LENGTH, TYPES, Field, FieldError, check_name
+
+TYPE_HELP = {
+    "str": "short text, up to 255 characters",
+    "text": "long text",
+    "int": "whole number",
+    "float": "floating-point number",
+    "decimal": "exact number, 2 decimal places",
+    "bool": "true or false",
+    "date": "calendar date (name ends in _date)",
+    "datetime": "timestamp with timezone (name ends in _at)",
+    "uuid": "UUID",
+    "json": "JSON object or array",
+}
+
+
+def interactive() -> bool:
+    """Prompts only make sense when a person is at both ends."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _answer(question: questionary.Question) -> Any:
+    # questionary returns None when the user presses Ctrl-C; the CLI reports it as an interrupt.
+    answer = question.ask()
+    if answer is None:
+        raise KeyboardInterrupt
+    return answer
+
+
+def _type_choices(name: str) -> list[questionary.Choice]:
+    """Every type the name allows: datetimes end in `_at`, dates in `_date`."""
+    allowed = [
+        type_
+        for type_ in TYPES
+        if (type_ != "datetime" or name.endswith("_at")) and (type_ != "date" or name.endswith("_date"))
+    ]
+    return [questionary.Choice(f"{type_:<9} {TYPE_HELP[type_]}", value=type_) for type_ in allowed]
+
+
+def _default_type(name: str) -> str:
+    return "datetime" if name.endswith("_at") else "date" if name.endswith("_date") else "str"
+
+
+def ask_fields(check_field_name: Callable[[str], None]) -> list[Field]:
+    """Fields until an empty name; `check_field_name` adds the service's own rules."""
+    fields: list[Field] = []
+
+    def validate(text: str) -> bool | str:
+        name = text.strip()
+        if not name:
+            return True if fields else "a domain needs at least one field"
+        if name in {field.name for field in fields}:
+            return f"field {name!r} is already added"
+        try:
+            check_name(name)
+            check_field_name(name)
+        except (FieldError, ValueError) as error:
+            return str(error)
+        return True
+
+    while True:
+        prompt = "Field name" + (" (empty to finish)" if fields else "")
+        name = _answer(questionary.text(f"{prompt}:", validate=validate)).strip()
+        if not name:
+            return fields
+        choices = _type_choices(name)
+        default = next(choice for choice in choices if choice.value == _default_type(name))
+        type_ = _answer(questionary.select(f"Type of {name}:", choices=choices, default=default))
+        optional = _answer(questionary.confirm(f"Can {name} be empty (optional)?", default=False))
+        unique = type_ != "json" and _answer(questionary.confirm(f"Must {name} be unique?", default=False))
+        fields.append(
+            Field(
+                name=name,
+                type=type_,
+                optional=optional,
+                unique=unique,
+                max_length=DEFAULT_STR_LENGTH if type_ == "str" else None,
+            )
+        )
+
+
+def confirm(summary: str, question: str) -> bool:
+    print(summary)
+    return _answer(questionary.confirm(question, default=True))

@@ -1,0 +1,398 @@
+"""`fastapi-domains domain` and `domains` on services from `copier copy`: the acceptance domains
+on SQLite and PostgreSQL with the services' own checks, clean updates afterwards, a served smoke
+test, and every refused input (message, exit code, files untouched)."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests import support
+
+
+def domain_args(name: str, *fields: str) -> tuple[str, ...]:
+    return (name, *[part for field in fields for part in ("--field", field)])
+
+
+CUSTOMERS = domain_args("customers", "name:str", "email:str:unique")
+ORDER_ITEMS = domain_args(
+    "order_items", "title:str", "price:decimal", "quantity:int", "shipped_at:datetime:optional", "note:text:optional"
+)
+# Table names that are reserved words in SQL, and the longest names the CLI accepts, with every type.
+USERS = domain_args("users", "email:str:unique")
+ORDERS = domain_args("orders", "placed_at:datetime", "note:text:optional")
+LONG = "abcdefghijklmnopqrstuvwxyzabcd"  # 30 characters, the limit for every name
+LONGEST = domain_args(
+    f"{LONG[:29]}s",  # entity: 29 characters, so uq_<entity>_<30-character field> is 63 bytes
+    *(f"{LONG}:str:unique", f"{LONG[:27]}_at:datetime:optional", f"{LONG[:25]}_date:date"),
+    *(f"{LONG[:29]}x:decimal:unique", f"{LONG[:29]}y:json:optional", f"{LONG[:29]}z:uuid:unique"),
+    *(f"{LONG[:29]}b:bool", f"{LONG[:29]}f:float", f"{LONG[:29]}i:int:unique", f"{LONG[:29]}t:text:optional"),
+)
+ADDED = (CUSTOMERS, ORDER_ITEMS, USERS, ORDERS, LONGEST)
+
+
+def cli(*args: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """The CLI as a user runs it: its own process, real exit code and stderr."""
+    return support.run(sys.executable, "-m", "fastapi_domains.cli", *args, cwd=cwd, check=check)
+
+
+def copy_service(template: Path, destination: Path, *data: str) -> Path:
+    extra = [item for pair in data for item in ("--data", pair)]
+    support.copier_cli(
+        "copy",
+        "--trust",
+        "--defaults",
+        "--vcs-ref",
+        "HEAD",
+        "--data",
+        "project_name=Acme Shop",
+        *extra,
+        template,
+        destination,
+        cwd=destination.parent,
+    )
+    return destination
+
+
+def grown_service(template: Path, destination: Path, *data: str) -> Path:
+    """A fresh service with every domain of ADDED, committed (as `copier update` needs)."""
+    service = copy_service(template, destination, *data)
+    for domain in ADDED:
+        cli("domain", *domain, "--no-input", cwd=service)
+    support.commit_all(service, "Add domains")
+    return service
+
+
+@pytest.fixture(scope="module")
+def sqlite_service(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return grown_service(template, tmp_path_factory.mktemp("sqlite") / "acme")
+
+
+@pytest.fixture(scope="module")
+def pg_service(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return grown_service(template, tmp_path_factory.mktemp("pg") / "acme", "database=postgresql", "pk_type=uuid")
+
+
+def tree(root: Path) -> dict[str, bytes | None]:
+    """Every file (with its bytes) and folder under root, .git included."""
+    return {
+        str(path.relative_to(root)): path.read_bytes() if path.is_file() else None for path in sorted(root.rglob("*"))
+    }
+
+
+# ------------------------------------------------------------------------------------ acceptance
+
+
+def test_sqlite_service_with_new_domains_passes_its_checks(
+    sqlite_service: Path, service_env: support.ServiceEnv, tmp_path: Path
+) -> None:
+    service_env.checks(sqlite_service, database_url=f"sqlite+aiosqlite:///{tmp_path}/dev.db")
+
+
+def test_postgresql_service_with_new_domains_passes_its_checks(
+    pg_service: Path, service_env: support.ServiceEnv, pg_database: str
+) -> None:
+    scratch_base = support.pg_url(support.unique_name("fd_scratch"))
+    service_env.checks(pg_service, database_url=pg_database, test_database_url=scratch_base)
+
+
+def test_every_domain_gets_code_tests_and_a_migration(sqlite_service: Path) -> None:
+    for domain, entity in [("customers", "customer"), ("order_items", "order_item"), ("users", "user")]:
+        for module in ("router", "schemas", "models", "service", "dependencies"):
+            assert (sqlite_service / "src" / domain / f"{module}.py").is_file()
+        for test in ("test_router", "test_service", "test_integration"):
+            assert "async def test_" in (sqlite_service / "tests" / domain / f"{test}.py").read_text()
+        (migration,) = (sqlite_service / "alembic" / "versions").glob(f"*_create_{entity}.py")
+        assert f'op.drop_table("{entity}")' in migration.read_text()
+
+
+def test_answers_record_every_value_and_chain_the_migrations(sqlite_service: Path) -> None:
+    project = yaml.safe_load((sqlite_service / ".copier-answers.yml").read_text())
+    answers = {
+        path.name: yaml.safe_load(path.read_text()) for path in (sqlite_service / ".copier").glob("domain-*.yml")
+    }
+    items, customers = answers["domain-items.yml"], answers["domain-customers.yml"]
+    order_items = answers["domain-order_items.yml"]
+    assert (customers["_src_path"], customers["_commit"]) == (project["_src_path"], project["_commit"])
+    assert customers["down_revision"] == items["revision_id"]
+    assert order_items["down_revision"] == customers["revision_id"]
+    assert (order_items["entity_name"], order_items["entity_class"]) == ("order_item", "OrderItem")
+    assert [field["name"] for field in order_items["fields"]] == ["title", "price", "quantity", "shipped_at", "note"]
+    assert order_items["fields"][3] == {
+        "name": "shipped_at",
+        "type": "datetime",
+        "optional": True,
+        "unique": False,
+        "max_length": None,
+    }
+    for key in ("database", "pk_type", "revision_id", "migration_date", "table_name"):
+        assert customers[key], key
+
+
+@pytest.mark.parametrize("answers_file", [None, ".copier/domain-customers.yml"], ids=["project", "domain"])
+def test_update_after_adding_domains_changes_nothing(sqlite_service: Path, answers_file: str | None) -> None:
+    def generated() -> list[dict[str, bytes | None]]:
+        return [tree(sqlite_service / folder) for folder in ("src", "tests", "alembic", ".copier")]
+
+    before = generated()
+    extra = ["-a", answers_file] if answers_file else []
+    support.copier_cli("update", "--trust", "--defaults", "--vcs-ref", "HEAD", *extra, cwd=sqlite_service)
+    assert support.git(sqlite_service, "status", "--porcelain").stdout == ""
+    assert generated() == before
+
+
+def test_domains_lists_fields_and_template_version(sqlite_service: Path) -> None:
+    commit = yaml.safe_load((sqlite_service / ".copier-answers.yml").read_text())["_commit"]
+    listing = cli("domains", "--project", sqlite_service, cwd=sqlite_service.parent).stdout
+    assert f"customers  (entity customer, template {commit})\n  name:str\n  email:str:unique\n" in listing
+    assert "  shipped_at:datetime:optional\n  note:text:optional\n" in listing
+    assert listing.index("customers") < listing.index("items") < listing.index("order_items")
+
+
+# ------------------------------------------------------------------------------------ served
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def request(method: str, url: str, body: dict | None = None) -> tuple[int, object]:
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    try:
+        outgoing = urllib.request.Request(url, data, headers, method=method)  # noqa: S310 - local server
+        with urllib.request.urlopen(outgoing, timeout=10) as reply:  # noqa: S310 - local server
+            content = reply.read()
+            return reply.status, json.loads(content) if content else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def served(
+    sqlite_service: Path, service_env: support.ServiceEnv, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('served')}/served.db"}
+    support.run(service_env.tool("python"), "-m", "alembic", "upgrade", "head", cwd=sqlite_service, env=env)
+    port = free_port()
+    server = subprocess.Popen(
+        [service_env.tool("python"), "-m", "uvicorn", "src.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=sqlite_service,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/openapi.json", timeout=2).close()  # noqa: S310 - local server
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "uvicorn did not start"
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_served_domains_answer_crud_and_list(served: str) -> None:
+    url = f"{served}/customers"
+    status, created = request("POST", url, {"name": "Ada", "email": "ada@example.com"})
+    assert status == 201 and created["email"] == "ada@example.com"
+    assert request("POST", url, {"name": "Eve", "email": "ada@example.com"})[0] == 409
+    assert request("POST", url, {"name": "Eve"})[0] == 422
+    assert request("GET", f"{url}/{created['id']}") == (200, created)
+    status, patched = request("PATCH", f"{url}/{created['id']}", {"name": "Ada L."})
+    assert status == 200 and patched["name"] == "Ada L."
+    request("POST", url, {"name": "Bob", "email": "bob@example.com"})
+    status, page = request("GET", f"{url}?sort=-name&limit=1")
+    assert status == 200
+    assert (page["total"], page["limit"], page["offset"], [row["name"] for row in page["items"]]) == (2, 1, 0, ["Bob"])
+    assert request("GET", f"{url}?name=Bob")[1]["total"] == 1
+    assert request("GET", f"{url}?sort=unknown")[0] == 422
+    assert request("DELETE", f"{url}/{created['id']}") == (204, None)
+    assert request("GET", f"{url}/{created['id']}")[0] == 404
+
+    item = {"title": "Pen", "price": "2.50", "quantity": 3, "shipped_at": "2024-05-01T10:00:00Z"}
+    status, row = request("POST", f"{served}/order_items", item)
+    assert status == 201 and (row["price"], row["note"]) == ("2.50", None)
+    assert request("GET", f"{served}/order_items?quantity=3")[1]["total"] == 1
+
+
+def test_served_openapi_operations_have_summary_description_and_tags(served: str) -> None:
+    paths = request("GET", f"{served}/openapi.json")[1]["paths"]
+    for domain in ("customers", "order_items"):
+        operations = [
+            (path, method, operation)
+            for path, methods in paths.items()
+            if path.startswith(f"/{domain}")
+            for method, operation in methods.items()
+        ]
+        assert len(operations) == 5, operations
+        for path, method, operation in operations:
+            assert operation["summary"] and operation["description"], (path, method)
+            assert operation["tags"] == [domain], (path, method)
+
+
+# ------------------------------------------------------------------------------------ refusals
+
+
+@pytest.fixture(scope="module")
+def fresh(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A service with the example domain and one module of its own in `src/`."""
+    service = copy_service(template, tmp_path_factory.mktemp("fresh") / "acme")
+    (service / "src" / "audit.py").write_text('"""A module of the service\'s own."""\n')
+    support.commit_all(service, "Add a module")
+    return service
+
+
+REFUSALS = {
+    "uppercase name": (("Customers", "--field", "name:str"), "must be lowercase snake_case"),
+    "dashed name": (("order-items", "--field", "name:str"), "must be lowercase snake_case"),
+    "keyword name": (("class", "--field", "name:str"), "is a Python keyword"),
+    "name too long": ((f"{LONG}xs", "--field", "name:str"), "the limit is 30"),
+    "src": (("src", "--field", "name:str"), "'src' is reserved"),
+    "tests": (("tests", "--field", "name:str"), "'tests' is reserved"),
+    "alembic": (("alembic", "--field", "name:str"), "'alembic' is reserved"),
+    "contract": (("contract", "--field", "name:str"), "'contract' is reserved"),
+    "main": (("main", "--field", "name:str"), "'main' is reserved"),
+    "config": (("config", "--field", "name:str"), "'config' is reserved"),
+    "database": (("database", "--field", "name:str"), "'database' is reserved"),
+    "models": (("models", "--field", "name:str"), "'models' is reserved"),
+    "schemas": (("schemas", "--field", "name:str"), "'schemas' is reserved"),
+    "exceptions": (("exceptions", "--field", "name:str"), "'exceptions' is reserved"),
+    "module of src": (("audit", "--field", "name:str"), "already has a module named 'audit'"),
+    "existing domain": (("items", "--field", "name:str"), "the domain 'items' exists already"),
+    "existing table": (("item_copies", "--entity", "item", "--field", "name:str"), "the table 'item' exists already"),
+    "bad entity": (("people", "--entity", "Person", "--field", "name:str"), "entity name 'Person' must be"),
+    "identifier too long": (
+        ("records", "--entity", LONG, "--field", f"{LONG}:str"),
+        f"'uq_{LONG}_{LONG}' is 64 bytes; PostgreSQL allows 63",
+    ),
+    "no type": (("tags", "--field", "name"), "needs a type"),
+    "unknown type": (("tags", "--field", "name:string"), "unknown type 'string'"),
+    "unknown modifier": (("tags", "--field", "name:str:required"), "unknown modifier 'required'"),
+    "repeated modifier": (("tags", "--field", "name:str:unique:unique"), "a modifier is repeated"),
+    "datetime not _at": (("tags", "--field", "shipped:datetime"), "must end in '_at'"),
+    "date not _date": (("tags", "--field", "birth:date"), "must end in '_date'"),
+    "keyword field": (("tags", "--field", "class:str"), "'class' is a Python keyword"),
+    "uppercase field": (("tags", "--field", "Name:str"), "must be lowercase snake_case"),
+    "field too long": (("tags", "--field", f"{LONG}x:str"), "the limit is 30"),
+    "duplicate field": (("tags", "--field", "name:str", "--field", "name:text"), "'name' is given more than once"),
+    "unique json": (("tags", "--field", "data:json:unique"), "a json field cannot be unique"),
+    "shadowing field": (("tags", "--field", "total:int"), "would shadow a name"),
+    **{
+        f"reserved field {name}": (("tags", "--field", f"{name}:{kind}"), f"field name '{name}' is reserved")
+        for name, kind in [
+            ("id", "int"),
+            ("created_at", "datetime"),
+            ("updated_at", "datetime"),
+            ("metadata", "str"),
+            ("model_config", "str"),
+            ("registry", "str"),
+            ("limit", "int"),
+            ("offset", "int"),
+            ("sort", "str"),
+        ]
+    },
+    "no fields": (("tags",), "no fields given"),
+}
+
+
+def assert_refused(service: Path, args: tuple, message: str, cwd: Path | None = None) -> None:
+    before = tree(service)
+    result = cli("domain", *args, "--no-input", "--project", service, cwd=cwd or service.parent, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.startswith("fastapi-domains: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree(service) == before
+
+
+@pytest.mark.parametrize(("args", "message"), REFUSALS.values(), ids=REFUSALS.keys())
+def test_bad_input_is_refused_and_writes_nothing(fresh: Path, args: tuple, message: str) -> None:
+    assert_refused(fresh, args, message)
+
+
+def test_a_folder_that_is_not_a_service_is_refused(tmp_path: Path) -> None:
+    (tmp_path / ".copier-answers.yml").write_text("_src_path: gh:someone/else\nproject_name: Other\n")
+    assert_refused(tmp_path, CUSTOMERS, "is not a service generated by fastapi-domains")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_refused(empty, CUSTOMERS, "is not a service generated by fastapi-domains (no .copier-answers.yml)")
+
+
+@pytest.fixture
+def copy_of_fresh(fresh: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(fresh, tmp_path / "acme", symlinks=True))
+
+
+def set_answers(service: Path, **changes: str | None) -> None:
+    answers = yaml.safe_load((service / ".copier-answers.yml").read_text())
+    answers.update(changes)
+    (service / ".copier-answers.yml").write_text(yaml.safe_dump({k: v for k, v in answers.items() if v is not None}))
+
+
+def test_two_migration_heads_are_refused(copy_of_fresh: Path) -> None:
+    (copy_of_fresh / "alembic" / "versions" / "20250101_feedbeef0000_other_root.py").write_text(
+        'revision = "feedbeef0000"\ndown_revision = None\n'
+    )
+    assert_refused(copy_of_fresh, CUSTOMERS, "the migrations have 2 heads")
+
+
+def test_a_missing_template_source_is_refused(copy_of_fresh: Path, tmp_path: Path) -> None:
+    set_answers(copy_of_fresh, _src_path=str(tmp_path / "gone"))
+    assert_refused(copy_of_fresh, CUSTOMERS, "does not exist")
+
+
+def test_a_template_version_without_domains_is_refused(copy_of_fresh: Path, tmp_path: Path) -> None:
+    """An old template renders, in the staging folder, no domain: the service is left as it was."""
+    old = tmp_path / "old-template"
+    old.mkdir()
+    (old / "copier.yml").write_text("project_name:\n  type: str\n  default: x\n")
+    (old / "README.md.jinja").write_text("{{ project_name }}\n")
+    support.commit_all(old, "An old template")
+    set_answers(copy_of_fresh, _src_path=str(old), _commit="HEAD")
+    assert_refused(copy_of_fresh, CUSTOMERS, "has no domain sub-template; update the service")
+
+
+def test_an_existing_file_is_never_overwritten(copy_of_fresh: Path) -> None:
+    own = copy_of_fresh / "tests" / "customers" / "test_router.py"
+    own.parent.mkdir()
+    own.write_text("# the user's own tests\n")
+    assert_refused(copy_of_fresh, CUSTOMERS, "tests/customers/test_router.py exists already and is never overwritten")
+
+
+# ------------------------------------------------------------------------------------ warnings
+
+
+def test_a_plain_folder_source_works_with_a_warning(copy_of_fresh: Path, template: Path, tmp_path: Path) -> None:
+    plain = Path(shutil.copytree(template, tmp_path / "plain", ignore=shutil.ignore_patterns(".git")))
+    set_answers(copy_of_fresh, _src_path=str(plain), _commit=None)
+    result = cli("domain", *CUSTOMERS, "--no-input", cwd=copy_of_fresh)
+    assert "warning: the template source" in result.stderr and "plain folder" in result.stderr
+    assert (copy_of_fresh / "src" / "customers" / "router.py").is_file()
+
+
+def test_a_relative_source_works_with_a_warning(copy_of_fresh: Path, template: Path) -> None:
+    relative = Path("..") / Path(os.path.relpath(template, copy_of_fresh.parent))
+    set_answers(copy_of_fresh, _src_path=str(relative))
+    result = cli("domain", *CUSTOMERS, "--no-input", cwd=copy_of_fresh)
+    assert "is a relative path" in result.stderr
+    answers = yaml.safe_load((copy_of_fresh / ".copier" / "domain-customers.yml").read_text())
+    assert answers["_src_path"] == str(template.resolve())

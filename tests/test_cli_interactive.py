@@ -1,0 +1,138 @@
+"""`fastapi-domains domain NAME` on a terminal: questionary asks for the fields, validating as
+they are typed, shows a summary and asks to confirm. Driven through a real pseudo-terminal."""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+
+from tests import support
+from tests.test_cli_domain import copy_service, tree
+
+DOWN = "\x1b[B"
+BACKSPACE = "\x7f"
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def service(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_service(template, tmp_path_factory.mktemp("interactive") / "acme")
+
+
+@pytest.fixture
+def project(service: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(service, tmp_path / "acme", symlinks=True))
+
+
+def spawn(project: Path, *args: str) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "fastapi_domains.cli", "domain", *args],
+        cwd=project,
+        # No cursor-position requests: nothing answers them here, and each would wait for a reply.
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "120", "LINES": "40", "PROMPT_TOOLKIT_NO_CPR": "1"},
+        dimensions=(40, 120),
+        encoding="utf-8",
+        timeout=TIMEOUT,
+    )
+
+
+def add_field(terminal: pexpect.spawn, name: str, downs: int, optional: bool, unique: bool | None) -> None:
+    terminal.expect("Field name")
+    terminal.send(name + "\r")
+    terminal.expect(f"Type of {name}")
+    terminal.send(DOWN * downs + "\r")
+    terminal.expect("optional")
+    terminal.send("y" if optional else "n")
+    if unique is not None:  # Not asked for json fields.
+        terminal.expect("unique")
+        terminal.send("y" if unique else "n")
+
+
+def test_fields_are_asked_validated_summarised_and_confirmed(project: Path) -> None:
+    terminal = spawn(project, "tags")
+    terminal.expect("Field name")
+    # A reserved name is refused while typing; Enter does not accept it.
+    terminal.send("id")
+    terminal.expect("is reserved")
+    terminal.send("\r")
+    terminal.send(BACKSPACE * 2)
+    terminal.send("title\r")
+    terminal.expect("Type of title")
+    terminal.send("\r")  # str, the default
+    terminal.expect("optional")
+    terminal.send("n")
+    terminal.expect("unique")
+    terminal.send("y")
+    # Types offered for `price`: str text int float decimal ... (no date/datetime: wrong suffix).
+    add_field(terminal, "price", downs=4, optional=False, unique=False)
+    # A name ending in _at offers datetime first.
+    add_field(terminal, "published_at", downs=0, optional=True, unique=False)
+    terminal.expect(r"empty to finish")
+    terminal.send("\r")
+    terminal.expect("Domain tags \\(entity tag, table tag\\) with fields:")
+    terminal.expect("title:str:unique")
+    terminal.expect("price:decimal")
+    terminal.expect("published_at:datetime:optional")
+    terminal.expect("Add the domain tags?")
+    terminal.send("y")
+    terminal.expect("Added the domain tags")
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert terminal.exitstatus == 0
+    answers = yaml.safe_load((project / ".copier" / "domain-tags.yml").read_text())
+    assert [(f["name"], f["type"], f["optional"], f["unique"]) for f in answers["fields"]] == [
+        ("title", "str", False, True),
+        ("price", "decimal", False, False),
+        ("published_at", "datetime", True, False),
+    ]
+    assert (project / "src" / "tags" / "router.py").is_file()
+
+
+def test_declining_the_summary_writes_nothing(project: Path) -> None:
+    before = tree(project)
+    terminal = spawn(project, "tags")
+    add_field(terminal, "title", downs=0, optional=False, unique=False)
+    terminal.expect("empty to finish")
+    terminal.send("\r")
+    terminal.expect("Add the domain tags?")
+    terminal.send("n")
+    terminal.expect("cancelled; nothing was written")
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert terminal.exitstatus == 1
+    assert tree(project) == before
+
+
+def test_ctrl_c_stops_without_writing(project: Path) -> None:
+    before = tree(project)
+    terminal = spawn(project, "tags")
+    terminal.expect("Field name")
+    terminal.sendcontrol("c")
+    terminal.expect("interrupted")
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert terminal.exitstatus == 130
+    assert tree(project) == before
+
+
+def test_no_input_never_prompts_even_on_a_terminal(project: Path) -> None:
+    before = tree(project)
+    terminal = spawn(project, "tags", "--no-input")
+    terminal.expect("no fields given")
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert terminal.exitstatus == 1
+    assert tree(project) == before
+
+
+def test_without_a_terminal_missing_fields_are_an_error(project: Path) -> None:
+    before = tree(project)
+    result = support.run(sys.executable, "-m", "fastapi_domains.cli", "domain", "tags", cwd=project, check=False)
+    assert result.returncode == 1
+    assert "no fields given" in result.stderr
+    assert tree(project) == before
