@@ -78,6 +78,7 @@ def release_v2(template: Path) -> None:
     for path in (template / "template/project").rglob("*.jinja"):
         text = path.read_text()
         path.write_text(re.sub(r"(\{\{\s*)description\b", r"\1summary", text))
+        assert not re.search(r"\{[{%][^}]*\bdescription\b", path.read_text()), f"{path}: rename this use too"
     support.commit_all(template, "Release 0.2.0")
     support.git(template, "tag", NEW)
     # A broken branch off the release: its migration step fails after the files are updated.
