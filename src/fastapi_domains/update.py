@@ -86,6 +86,7 @@ def handle(args: argparse.Namespace) -> int:
     outcomes: list[Outcome] = []
     for step in steps(project):
         before = recorded_commit(project.root / step.answers_file)
+        print(f"Updating the {step.name} (from {before})…", flush=True)
         update_step(project.root, step, target)
         outcome = Outcome(step, before, recorded_commit(project.root / step.answers_file))
         # Every domain goes to the release the project reached, even if the template moves meanwhile.
@@ -97,7 +98,7 @@ def handle(args: argparse.Namespace) -> int:
         if has_changes(project.root):
             commit(project.root, f"Update {step.name} from template {outcome.before} → {outcome.after}")
         outcomes.append(outcome)
-    print("Updated; one commit per step that changed files:")
+    print("Done; one commit per step that changed files:")
     for outcome in outcomes:
         print(f"  {outcome.line()}")
     return 0
