@@ -314,12 +314,13 @@ REFUSALS = {
 }
 
 
-def assert_refused(service: Path, args: tuple, message: str, cwd: Path | None = None) -> None:
+def assert_refused(service: Path, args: tuple, *messages: str) -> None:
     before = tree(service)
-    result = cli("domain", *args, "--no-input", "--project", service, cwd=cwd or service.parent, check=False)
+    result = cli("domain", *args, "--no-input", "--project", service, cwd=service.parent, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr.startswith("fastapi-domains: error: ") and result.stderr.count("\n") == 1, result.stderr
-    assert message in result.stderr
+    for message in messages:
+        assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert tree(service) == before
 
@@ -360,15 +361,34 @@ def test_a_missing_template_source_is_refused(copy_of_fresh: Path, tmp_path: Pat
     assert_refused(copy_of_fresh, CUSTOMERS, "does not exist")
 
 
-def test_a_template_version_without_domains_is_refused(copy_of_fresh: Path, tmp_path: Path) -> None:
-    """An old template renders, in the staging folder, no domain: the service is left as it was."""
+OLD_TEMPLATES = {
+    "no template_kind": ("project_name:\n  type: str\n  default: x\n", "has no domain sub-template"),
+    "no domain choice": (
+        "template_kind:\n  type: str\n  default: project\n  choices: [project]\n",
+        "has no domain sub-template",
+    ),
+    "unknown answers": (
+        "template_kind:\n  type: str\n  default: project\ndomain_name:\n  type: str\n  default: x\n"
+        '_subdirectory: "{{ template_kind }}"\n_answers_file: .copier/domain-{{ domain_name }}.yml\n',
+        "does not know the answers database, down_revision, entity_class",
+    ),
+}
+
+
+@pytest.mark.parametrize(("copier_yml", "problem"), OLD_TEMPLATES.values(), ids=OLD_TEMPLATES.keys())
+def test_a_template_version_too_old_for_domains_is_refused(
+    copy_of_fresh: Path, tmp_path: Path, copier_yml: str, problem: str
+) -> None:
+    """An old template fails to render, or renders no (or a partial) domain into the staging
+    folder only: the service is left as it was, and the message says how to update."""
     old = tmp_path / "old-template"
-    old.mkdir()
-    (old / "copier.yml").write_text("project_name:\n  type: str\n  default: x\n")
-    (old / "README.md.jinja").write_text("{{ project_name }}\n")
+    (old / "domain" / ".copier").mkdir(parents=True)
+    (old / "copier.yml").write_text(copier_yml)
+    (old / "domain" / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers | to_nice_yaml }}")
     support.commit_all(old, "An old template")
     set_answers(copy_of_fresh, _src_path=str(old), _commit="HEAD")
-    assert_refused(copy_of_fresh, CUSTOMERS, "has no domain sub-template; update the service")
+    update_hint = "update the service to a newer template first (`fastapi-domains update`"
+    assert_refused(copy_of_fresh, CUSTOMERS, f"(HEAD) {problem}", update_hint)
 
 
 def test_an_existing_file_is_never_overwritten(copy_of_fresh: Path) -> None:

@@ -174,6 +174,8 @@ def render_into(project: Project, source: str, data: dict[str, object]) -> list[
             )
         except Exception as error:  # Any failure of the render: nothing has been written yet.
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            if "'template_kind'" in first_line:  # Copier refused the answer: no `domain` choice yet.
+                raise CliError(too_old(project, "has no domain sub-template")) from error
             raise CliError(f"rendering the domain failed, nothing was written: {first_line}") from error
         check_template_version(project, staging / DOMAIN_ANSWERS_DIR / f"domain-{domain}.yml", data)
         files = sorted(path.relative_to(staging) for path in staging.rglob("*") if path.is_file())
@@ -184,18 +186,21 @@ def render_into(project: Project, source: str, data: dict[str, object]) -> list[
     return files
 
 
+def too_old(project: Project, problem: str) -> str:
+    return (
+        f"the service's template version ({project.commit or 'its working tree'}) {problem}; update the service "
+        "to a newer template first (`fastapi-domains update` or `copier update --trust`), then add the domain"
+    )
+
+
 def check_template_version(project: Project, answers_file: Path, data: dict[str, object]) -> None:
     """The template at the service's version must know the domain kind and every answer given."""
-    update = "update the service to a newer template first (`fastapi-domains update` or `copier update --trust`)"
-    version = project.commit or "its working tree"
     if not answers_file.is_file():
-        raise CliError(f"the service's template version ({version}) has no domain sub-template; {update}")
+        raise CliError(too_old(project, "has no domain sub-template"))
     recorded = yaml.safe_load(answers_file.read_text()) or {}
     unknown = sorted(set(data) - set(recorded))
     if unknown:
-        raise CliError(
-            f"the service's template version ({version}) does not know the answers {', '.join(unknown)}; {update}"
-        )
+        raise CliError(too_old(project, f"does not know the answers {', '.join(unknown)}"))
 
 
 def move_files(staging: Path, root: Path, files: list[Path]) -> None:
