@@ -1,7 +1,8 @@
 """Everything that differs between SQLite and PostgreSQL, kept in one place.
 
 Domains write their SQL once; this module hides the engine-specific parts: timezone
-handling, transactions and foreign keys on SQLite, and reading constraint violations.
+handling, transactions and foreign keys on SQLite, JSON built in SQL, and reading
+constraint violations.
 """
 
 import datetime as dt
@@ -12,6 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 
 UNIQUE_VIOLATION = "23505"
 FOREIGN_KEY_VIOLATION = "23503"
@@ -66,6 +69,39 @@ def configure_engine(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+class json_object(sa.sql.functions.FunctionElement[Any]):
+    """`json_object(key, value, ...)`: a JSON object built by the database from keys and values.
+
+    PostgreSQL spells it `json_build_object`; SQLite would embed a JSON column as a string, so
+    such values are passed through `json()` there.
+    """
+
+    type = sa.JSON()
+    inherit_cache = True
+    name = "json_object"
+
+
+@compiles(json_object)
+def _json_object_sqlite(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
+    clauses = list(element.clauses)
+    values = [
+        sa.func.json(clause) if index % 2 and isinstance(clause.type, sa.JSON) else clause
+        for index, clause in enumerate(clauses)
+    ]
+    return f"json_object({', '.join(compiler.process(value, **kw) for value in values)})"
+
+
+@compiles(json_object, "postgresql")
+def _json_object_postgresql(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_build_object({compiler.process(element.clauses, **kw)})"
+
+
+def row_json(source: sa.FromClause) -> sa.ColumnElement[Any]:
+    """The row of `source` (a joined table) as one JSON object, or NULL when the join found none."""
+    pairs = [part for column in source.c for part in (sa.literal_column(f"'{column.name}'"), column)]
+    return sa.case((source.c.id.is_(None), sa.null()), else_=json_object(*pairs))
+
+
 def _sqlstate(error: IntegrityError) -> str | None:
     return getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
 
@@ -87,3 +123,16 @@ def unique_violation_columns(error: IntegrityError, table: sa.Table) -> list[str
 
 def is_foreign_key_violation(error: IntegrityError) -> bool:
     return _sqlstate(error) == FOREIGN_KEY_VIOLATION or "FOREIGN KEY constraint failed" in str(error.orig)
+
+
+def foreign_key_violation_columns(error: IntegrityError, table: sa.Table) -> list[str] | None:
+    """The columns of `table` whose reference `error` reports missing, or None if it is not one.
+
+    PostgreSQL names the constraint; SQLite does not say which, so every foreign key of the
+    table is a suspect.
+    """
+    if not is_foreign_key_violation(error):
+        return None
+    name = getattr(error.orig.__cause__, "constraint_name", None)
+    keys = [constraint for constraint in table.foreign_key_constraints if name in (None, constraint.name)]
+    return [column.name for constraint in keys for column in constraint.columns]
