@@ -1,7 +1,6 @@
 """Alembic environment: async engine, every domain's models found by discovery."""
 
 import asyncio
-from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -10,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from src import discovery
 from src.config import settings
 from src.database import create_engine, metadata
+from src.log import configure_logging
 
 config = context.config
-if config.config_file_name is not None:
-    fileConfig(config.config_file_name, disable_existing_loggers=False)
+# The service's own logging (JSON in production), so migrations log like the app does.
+configure_logging(settings)
 
 # Importing each domain's models registers its tables on the shared metadata.
 discovery.import_domain_modules("models")

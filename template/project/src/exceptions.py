@@ -101,8 +101,9 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    # The client gets no trace or SQL; the log keeps the details, tied by request id.
-    logger.exception("Unhandled error", exc_info=exc)
+    # The client gets no trace or SQL; the log keeps the details, tied by request id. This handler
+    # runs outside the middlewares, where the request id context has ended: pass it explicitly.
+    logger.exception("Unhandled error", exc_info=exc, extra={"request_id": getattr(request.state, "request_id", None)})
     return error_response(request, status.HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal server error")
 
 

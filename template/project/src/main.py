@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from src import database, discovery, health
 from src.config import Settings, settings
 from src.exceptions import register_exception_handlers
+from src.log import AccessLogMiddleware, configure_logging
 from src.request_id import HEADER as REQUEST_ID_HEADER
 from src.request_id import RequestIdMiddleware
 
@@ -38,6 +39,8 @@ def create_app(app_settings: Settings = settings) -> FastAPI:
             allow_headers=["*"],
             expose_headers=[REQUEST_ID_HEADER],
         )
+    # The last added runs first: the request id is set before the access log reads it.
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
     register_exception_handlers(app)
     app.include_router(health.router)
@@ -46,4 +49,5 @@ def create_app(app_settings: Settings = settings) -> FastAPI:
     return app
 
 
+configure_logging(settings)
 app = create_app()

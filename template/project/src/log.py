@@ -1,0 +1,106 @@
+"""Logging: JSON lines in staging and production, a readable line locally.
+
+Every record carries the request id of the request it was logged in (from the
+`X-Request-ID` middleware), so a log line and an error response's `request_id` match.
+The access log is written here too, inside the request, so it carries the id as well.
+"""
+
+import datetime as dt
+import json
+import logging
+import sys
+import time
+from typing import IO, Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from src.config import Settings
+from src.request_id import request_id_var
+
+HANDLER_NAME = "service"
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
+# Attributes every LogRecord has; anything else was passed in `extra=` and is logged as a field
+# (but not uvicorn's `color_message`, a terminal-coloured copy of the message).
+_NOT_EXTRA = {"message", "asctime", "request_id", "color_message"}
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | _NOT_EXTRA
+
+access_logger = logging.getLogger("src.access")
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps the current request id on each record (unless the caller passed one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id_var.get() or "-"
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        entry.update({key: value for key, value in vars(record).items() if key not in _STANDARD_ATTRIBUTES})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(settings: Settings, stream: IO[str] | None = None) -> logging.Handler:
+    """Route every record (uvicorn's too) through one handler; calling it again replaces it."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.name = HANDLER_NAME
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter() if settings.json_logs else logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    for old in [old for old in root.handlers if old.name == HANDLER_NAME]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.LOG_LEVEL.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    # Replaced by the access log below, which knows the request id.
+    logging.getLogger("uvicorn.access").disabled = True
+    return handler
+
+
+class AccessLogMiddleware:
+    """One record per request: method, path, status and duration. Runs inside the request id."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_code = 500
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            access_logger.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status_code,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status_code": status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )

@@ -1,0 +1,178 @@
+"""A PostgreSQL service in production: refused with unsafe settings, served (docs hidden, JSON
+logs) with good ones, and the Docker files that run it consistent with its README.
+
+No Docker engine here: the Dockerfile's start command is run as is in the shared service
+environment, and the compose file is checked for what the service needs from it.
+"""
+
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests import support
+
+PRODUCTION_PASSWORD = "k3-long-random-Secret"  # noqa: S105 - a test value
+# compose.yaml takes the password from the shell, and refuses to start without it.
+FROM_SHELL = "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
+
+
+@pytest.fixture(scope="module")
+def acme_pg(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return support.render(template, tmp_path_factory.mktemp("production") / "acme", database="postgresql")
+
+
+def start(service_env: support.ServiceEnv, project: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`uvicorn src.main:app` as an operator starts it; the tests below expect it to refuse."""
+    return support.run(
+        service_env.tool("python"),
+        "-m",
+        "uvicorn",
+        "src.main:app",
+        "--port",
+        str(free_port()),
+        cwd=project,
+        env=env,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5) as response:  # noqa: S310 - local server
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_production_refuses_the_development_database(acme_pg: Path, service_env: support.ServiceEnv) -> None:
+    result = start(service_env, acme_pg, {"ENVIRONMENT": "production"})
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [
+        "Invalid settings:",
+        "  - DATABASE_URL: still the local development database; set the production database URL",
+    ]
+
+
+def test_production_names_every_unsafe_setting(acme_pg: Path, service_env: support.ServiceEnv) -> None:
+    result = start(
+        service_env,
+        acme_pg,
+        {
+            "ENVIRONMENT": "production",
+            "DATABASE_URL": "postgresql+asyncpg://app:change-me@db.example.com:5432/app",
+            "CORS_ORIGINS": '["*"]',
+            "CORS_ALLOW_CREDENTIALS": "true",
+        },
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    named = [line.split(":")[0].strip(" -") for line in result.stderr.splitlines()[1:]]
+    assert named == ["DATABASE_URL", "CORS_ORIGINS"]
+
+
+def dockerfile_start(project: Path) -> tuple[dict[str, str], str]:
+    """The runtime stage's ENV and the shell line its CMD runs."""
+    dockerfile = (project / "Dockerfile").read_text()
+    runtime = dockerfile.rsplit("\nFROM ", 1)[1]
+    env = dict(pair.split("=", 1) for line in re.findall(r"^ENV (.+)$", runtime, re.M) for pair in shlex.split(line))
+    (cmd,) = re.findall(r"^CMD (.+)$", runtime, re.M)
+    shell, flag, script = json.loads(cmd)
+    assert (shell, flag) == ("sh", "-c")
+    return env, script
+
+
+def test_dockerfile_runs_the_readme_commands(acme_pg: Path) -> None:
+    env, script = dockerfile_start(acme_pg)
+    assert env["ENVIRONMENT"] == "production"
+    commands = [command.strip().removeprefix("exec ") for command in script.split("&&")]
+    assert [command.split()[0] for command in commands] == ["alembic", "uvicorn"]
+    readme = (acme_pg / "README.md").read_text()
+    for command in commands:
+        assert f"\nuv run {command}\n" in readme, command
+
+
+def test_docker_image_is_multi_stage_non_root_and_locked(acme_pg: Path) -> None:
+    dockerfile = (acme_pg / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    assert stages == ["python:3.11-slim", "python:3.11-slim"]
+    runtime = dockerfile.rsplit("\nFROM ", 1)[1]
+    assert re.search(r"^USER app$", runtime, re.M)
+    assert runtime.index("USER app") < runtime.index("CMD ")
+    assert "COPY pyproject.toml uv.lock ./" in dockerfile
+    assert "uv sync --locked --no-dev" in dockerfile
+    ignored = (acme_pg / ".dockerignore").read_text().split()
+    assert {".env", ".venv", ".git", "*.db"} <= set(ignored)
+
+
+def test_compose_runs_the_app_against_a_healthy_postgresql(acme_pg: Path, service_env: support.ServiceEnv) -> None:
+    services = yaml.safe_load((acme_pg / "compose.yaml").read_text())["services"]
+    app, db = services["app"], services["db"]
+    assert app["build"] == "."
+    assert app["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    url = app["environment"]["DATABASE_URL"].replace(FROM_SHELL, PRODUCTION_PASSWORD)
+    assert url == f"postgresql+asyncpg://acme_shop:{PRODUCTION_PASSWORD}@db:5432/{db['environment']['POSTGRES_DB']}"
+    assert db["environment"]["POSTGRES_PASSWORD"] == FROM_SHELL
+    # The production checks accept what compose gives the app.
+    load = "from src.config import settings; print(settings.ENVIRONMENT)"
+    result = support.run(
+        service_env.tool("python"), "-c", load, cwd=acme_pg, env={"ENVIRONMENT": "production", "DATABASE_URL": url}
+    )
+    assert result.stdout.strip() == "production"
+
+
+def test_dockerfile_start_serves_production(acme_pg: Path, service_env: support.ServiceEnv, pg_database: str) -> None:
+    """The image's CMD (migrations, then uvicorn) with good settings: it serves, hides the
+    docs, and logs JSON lines that carry the request id."""
+    image_env, script = dockerfile_start(acme_pg)
+    port = free_port()
+    # The image's PATH leads to its own virtual environment; here that is the shared one.
+    image_env["PATH"] = f"{service_env.bin}:{os.environ['PATH']}"
+    env = {**os.environ, **image_env, "DATABASE_URL": pg_database, "PORT": str(port)}
+    server = subprocess.Popen(
+        ["sh", "-c", script],
+        cwd=acme_pg,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                status, headers, _ = get(f"{base}/health", {"X-Request-ID": "probe-1"})
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not answer within 15 s")
+        assert (status, headers["x-request-id"]) == (200, "probe-1")
+        for hidden in ("/docs", "/redoc", "/openapi.json"):
+            assert get(base + hidden)[0] == 404, hidden
+        status, _, body = get(f"{base}/items")
+        assert (status, json.loads(body)["total"]) == (200, 0)  # the migrations ran
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=15)
+    records = [json.loads(line) for line in stderr.splitlines()]
+    assert any(record["logger"].startswith("alembic") for record in records)
+    access = [record for record in records if record["logger"] == "src.access"]
+    assert {"request_id": "probe-1", "path": "/health", "status_code": 200}.items() <= access[0].items()
