@@ -38,7 +38,8 @@ LONGEST = domain_args(
     *(f"{LONG[:29]}x:decimal:unique", f"{LONG[:29]}y:json:optional", f"{LONG[:29]}z:uuid:unique"),
     *(f"{LONG[:29]}b:bool", f"{LONG[:29]}f:float", f"{LONG[:29]}i:int:unique", f"{LONG[:29]}t:text:optional"),
 )
-ADDED = (CUSTOMERS, ORDER_ITEMS, USERS, ORDERS, LONGEST)
+STAFF = (*domain_args("staff", "name:str"), "--entity", "staff_member")
+ADDED = (CUSTOMERS, ORDER_ITEMS, USERS, ORDERS, LONGEST, STAFF)
 
 
 def cli(*args: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
@@ -80,7 +81,7 @@ def sqlite_service(template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def pg_service(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return grown_service(template, tmp_path_factory.mktemp("pg") / "acme", "database=postgresql", "pk_type=uuid")
+    return grown_service(template, tmp_path_factory.mktemp("pg") / "acme", "database=postgresql", "api_prefix=/api/v1")
 
 
 def tree(root: Path) -> dict[str, bytes | None]:
@@ -107,7 +108,8 @@ def test_postgresql_service_with_new_domains_passes_its_checks(
 
 
 def test_every_domain_gets_code_tests_and_a_migration(sqlite_service: Path) -> None:
-    for domain, entity in [("customers", "customer"), ("order_items", "order_item"), ("users", "user")]:
+    pairs = [("customers", "customer"), ("order_items", "order_item"), ("users", "user"), ("staff", "staff_member")]
+    for domain, entity in pairs:
         for module in ("router", "schemas", "models", "service", "dependencies"):
             assert (sqlite_service / "src" / domain / f"{module}.py").is_file()
         for test in ("test_router", "test_service", "test_integration"):
