@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from src.request_id import HEADER as REQUEST_ID_HEADER
 from src.schemas import ErrorBody, ErrorDetail, ErrorResponse
 
 logger = logging.getLogger(__name__)
@@ -102,9 +103,14 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     # The client gets no trace or SQL; the log keeps the details, tied by request id. This handler
-    # runs outside the middlewares, where the request id context has ended: pass it explicitly.
-    logger.exception("Unhandled error", exc_info=exc, extra={"request_id": getattr(request.state, "request_id", None)})
-    return error_response(request, status.HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal server error")
+    # runs outside the middlewares (the request id context has ended, and they no longer add the
+    # header), so the id is passed to the log and the response here.
+    request_id = getattr(request.state, "request_id", None)
+    logger.exception("Unhandled error", exc_info=exc, extra={"request_id": request_id})
+    headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+    return error_response(
+        request, status.HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal server error", headers=headers
+    )
 
 
 def register_exception_handlers(app: FastAPI) -> None:

@@ -76,6 +76,7 @@ async def test_access_log_and_error_body_share_the_request_id(capture: tuple[io.
         response = await client.get("/boom", headers={HEADER: "req-boom"})
     assert response.status_code == 500
     assert response.json()["error"]["request_id"] == "req-boom"
+    assert response.headers[HEADER] == "req-boom"
     # The service's own records (the test client logs too, outside any request).
     entries = [entry for entry in records(stream) if entry["logger"].startswith("src.")]
     assert {entry["request_id"] for entry in entries} == {"req-boom"}
