@@ -81,7 +81,9 @@ def sqlite_service(template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def pg_service(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return grown_service(template, tmp_path_factory.mktemp("pg") / "acme", "database=postgresql", "api_prefix=/api/v1")
+    return grown_service(
+        template, tmp_path_factory.mktemp("pg") / "acme", "database=postgresql", "pk_type=uuid", "api_prefix=/api/v1"
+    )
 
 
 def tree(root: Path) -> dict[str, bytes | None]:
