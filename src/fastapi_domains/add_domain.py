@@ -103,7 +103,7 @@ def handle(args: argparse.Namespace) -> int:
     print(f"Added the domain {domain} (entity {entity}) from {source} at {project.commit or 'its working tree'}:")
     for path in written:
         print(f"  {path}")
-    print(f"Next: `alembic upgrade head`, then `pytest tests/{domain}`.")
+    print(f"Next: `uv run alembic upgrade head`, then `uv run pytest tests/{domain}`.")
     return 0
 
 
