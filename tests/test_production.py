@@ -165,6 +165,9 @@ def test_dockerfile_start_serves_production(acme_pg: Path, service_env: support.
         else:
             pytest.fail("the server did not answer within 15 s")
         assert (status, headers["x-request-id"]) == (200, "probe-1")
+        # The image's HEALTHCHECK command, run as Docker would (python from the image's PATH).
+        (check,) = re.findall(r"^  CMD (\[.+\])$", (acme_pg / "Dockerfile").read_text(), re.M)
+        support.run(*json.loads(check), cwd=acme_pg, env=env)
         for hidden in ("/docs", "/redoc", "/openapi.json"):
             assert get(base + hidden)[0] == 404, hidden
         status, _, body = get(f"{base}/items")

@@ -61,7 +61,7 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> logg
     for old in [old for old in root.handlers if old.name == HANDLER_NAME]:
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(settings.LOG_LEVEL.upper())
+    root.setLevel(settings.LOG_LEVEL)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
