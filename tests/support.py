@@ -1,11 +1,18 @@
 """Helpers the template's tests share: a git snapshot of this template, rendering, and
 running a generated service's own checks in the shared service environment."""
 
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +142,52 @@ class ServiceEnv:
         run(self.tool("ruff"), "format", "--check", "--no-cache", ".", cwd=project)
         for step in (("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head")):
             run(python, "-m", "alembic", *step, cwd=project, env=env)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def request(method: str, url: str, body: dict | None = None) -> tuple[int, Any]:
+    """One HTTP request to a served service: its status and decoded JSON body (None if empty)."""
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    outgoing = urllib.request.Request(url, data, headers, method=method)  # noqa: S310 - a local server
+    try:
+        with urllib.request.urlopen(outgoing, timeout=10) as reply:  # noqa: S310 - a local server
+            content = reply.read()
+            return reply.status, json.loads(content) if content else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+@contextmanager
+def served(project: Path, service_env: ServiceEnv, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The service migrated and run by uvicorn on a free local port; yields its base URL."""
+    env = env or {}
+    python = service_env.tool("python")
+    run(python, "-m", "alembic", "upgrade", "head", cwd=project, env=env)
+    port = free_port()
+    server = subprocess.Popen(
+        [python, "-m", "uvicorn", "src.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=project,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=2).close()  # noqa: S310 - a local server
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "uvicorn did not start"
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -2,15 +2,10 @@
 on SQLite and PostgreSQL with the services' own checks, clean updates afterwards, a served smoke
 test, and every refused input (message, exit code, files untouched)."""
 
-import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -166,80 +161,41 @@ def test_domains_lists_fields_and_template_version(sqlite_service: Path) -> None
 # ------------------------------------------------------------------------------------ served
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def request(method: str, url: str, body: dict | None = None) -> tuple[int, object]:
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    try:
-        outgoing = urllib.request.Request(url, data, headers, method=method)  # noqa: S310 - local server
-        with urllib.request.urlopen(outgoing, timeout=10) as reply:  # noqa: S310 - local server
-            content = reply.read()
-            return reply.status, json.loads(content) if content else None
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
 @pytest.fixture(scope="module")
 def served(
     sqlite_service: Path, service_env: support.ServiceEnv, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('served')}/served.db"}
-    support.run(service_env.tool("python"), "-m", "alembic", "upgrade", "head", cwd=sqlite_service, env=env)
-    port = free_port()
-    server = subprocess.Popen(
-        [service_env.tool("python"), "-m", "uvicorn", "src.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=sqlite_service,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/openapi.json", timeout=2).close()  # noqa: S310 - local server
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "uvicorn did not start"
-                time.sleep(0.2)
+    with support.served(sqlite_service, service_env, env) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_served_domains_answer_crud_and_list(served: str) -> None:
     url = f"{served}/customers"
-    status, created = request("POST", url, {"name": "Ada", "email": "ada@example.com"})
+    status, created = support.request("POST", url, {"name": "Ada", "email": "ada@example.com"})
     assert status == 201 and created["email"] == "ada@example.com"
-    assert request("POST", url, {"name": "Eve", "email": "ada@example.com"})[0] == 409
-    assert request("POST", url, {"name": "Eve"})[0] == 422
-    assert request("GET", f"{url}/{created['id']}") == (200, created)
-    status, patched = request("PATCH", f"{url}/{created['id']}", {"name": "Ada L."})
+    assert support.request("POST", url, {"name": "Eve", "email": "ada@example.com"})[0] == 409
+    assert support.request("POST", url, {"name": "Eve"})[0] == 422
+    assert support.request("GET", f"{url}/{created['id']}") == (200, created)
+    status, patched = support.request("PATCH", f"{url}/{created['id']}", {"name": "Ada L."})
     assert status == 200 and patched["name"] == "Ada L."
-    request("POST", url, {"name": "Bob", "email": "bob@example.com"})
-    status, page = request("GET", f"{url}?sort=-name&limit=1")
+    support.request("POST", url, {"name": "Bob", "email": "bob@example.com"})
+    status, page = support.request("GET", f"{url}?sort=-name&limit=1")
     assert status == 200
     assert (page["total"], page["limit"], page["offset"], [row["name"] for row in page["items"]]) == (2, 1, 0, ["Bob"])
-    assert request("GET", f"{url}?name=Bob")[1]["total"] == 1
-    assert request("GET", f"{url}?sort=unknown")[0] == 422
-    assert request("DELETE", f"{url}/{created['id']}") == (204, None)
-    assert request("GET", f"{url}/{created['id']}")[0] == 404
+    assert support.request("GET", f"{url}?name=Bob")[1]["total"] == 1
+    assert support.request("GET", f"{url}?sort=unknown")[0] == 422
+    assert support.request("DELETE", f"{url}/{created['id']}") == (204, None)
+    assert support.request("GET", f"{url}/{created['id']}")[0] == 404
 
     item = {"title": "Pen", "price": "2.50", "quantity": 3, "shipped_at": "2024-05-01T10:00:00Z"}
-    status, row = request("POST", f"{served}/order_items", item)
+    status, row = support.request("POST", f"{served}/order_items", item)
     assert status == 201 and (row["price"], row["note"]) == ("2.50", None)
-    assert request("GET", f"{served}/order_items?quantity=3")[1]["total"] == 1
+    assert support.request("GET", f"{served}/order_items?quantity=3")[1]["total"] == 1
 
 
 def test_served_openapi_operations_have_summary_description_and_tags(served: str) -> None:
-    paths = request("GET", f"{served}/openapi.json")[1]["paths"]
+    paths = support.request("GET", f"{served}/openapi.json")[1]["paths"]
     for domain in ("customers", "order_items"):
         operations = [
             (path, method, operation)
@@ -315,6 +271,16 @@ REFUSALS = {
         ]
     },
     "no fields": (("tags",), "no fields given"),
+    "ref to a missing domain": (("tags", "--field", "customer_id:ref:customers"), "does not have"),
+    "ref without _id": (("tags", "--field", "item:ref:items"), "must end in '_id'"),
+    "ref without domain": (("tags", "--field", "item_id:ref"), "needs the domain it points to"),
+    "unique ref": (("tags", "--field", "item_id:ref:items:unique"), "only 'optional'"),
+    "ref nesting a keyword": (("tags", "--field", "class_id:ref:items"), "'class' is a Python keyword"),
+    "ref nesting over a field": (("tags", "--field", "item_id:ref:items", "--field", "item:str"), "clashes with"),
+    "foreign key name too long": (
+        (f"{LONG[:29]}s", "--field", f"{LONG[:27]}_id:ref:items"),
+        "PostgreSQL allows 63",
+    ),
 }
 
 

@@ -19,16 +19,18 @@ import yaml
 
 from fastapi_domains import domain_answers, migrations, names, prompts
 from fastapi_domains.errors import CliError
-from fastapi_domains.fields import TYPES, Field, FieldError, parse_fields
+from fastapi_domains.fields import REF, TYPES, Field, FieldError, parse_fields
 from fastapi_domains.project import DOMAIN_ANSWERS_DIR, Project, load_project
 
 FIELD_GRAMMAR = f"""\
-field grammar: FIELD:TYPE[:optional][:unique]
+field grammar: FIELD:TYPE[:optional][:unique] or FIELD:ref:DOMAIN[:optional]
   TYPE is one of {", ".join(TYPES)};
-  datetime fields end in _at, date fields in _date.
+  datetime fields end in _at, date fields in _date;
+  a ref field ends in _id and points to an existing domain (a foreign key).
 examples:
   fastapi-domains domain customers --field name:str --field email:str:unique
-  fastapi-domains domain order_items --field price:decimal --field shipped_at:datetime:optional
+  fastapi-domains domain order_items --field customer_id:ref:customers --field price:decimal \\
+    --field shipped_at:datetime:optional
 """
 _TABLENAME = re.compile(r"""__tablename__\s*=\s*["']([^"']+)["']""")
 _REMOTE = re.compile(r"^(\w+://|gh:|gl:|git@)")
@@ -49,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         dest="fields",
         action="append",
         metavar="SPEC",
-        help="one field as FIELD:TYPE[:optional][:unique]; repeat for each field",
+        help="one field as FIELD:TYPE[:optional][:unique] or FIELD:ref:DOMAIN[:optional]; repeat for each",
     )
     parser.add_argument("--entity", metavar="SINGULAR", help="singular name of one row (default: derived from NAME)")
     parser.add_argument("--project", type=Path, default=Path(), metavar="DIR", help="the service (default: .)")
@@ -82,9 +84,11 @@ def handle(args: argparse.Namespace) -> int:
         elif args.no_input or not prompts.interactive():
             raise CliError("no fields given: add one --field FIELD:TYPE[:optional][:unique] per field")
         else:
-            fields = prompts.ask_fields(check_field_name)
+            fields = prompts.ask_fields(check_field_name, existing_domains(project))
             asked = True
-        names.check_identifier_lengths(entity, [field.name for field in fields])
+        references = resolve_references(project, fields)
+        foreign_keys = {field.name: references[field.ref]["table"] for field in fields if field.type == REF}
+        names.check_identifier_lengths(entity, [field.name for field in fields], foreign_keys)
     except (FieldError, names.InvalidNameError) as error:
         raise CliError(str(error)) from error
 
@@ -96,6 +100,7 @@ def handle(args: argparse.Namespace) -> int:
         pk_type=project.answers.get("pk_type", "int"),
         down_revision=migrations.single_head(project.root),
         entity=entity,
+        references=references,
     )
     if asked and not prompts.confirm(summary(domain, entity, fields), f"Add the domain {domain}?"):
         raise CliError("cancelled; nothing was written")
@@ -105,6 +110,30 @@ def handle(args: argparse.Namespace) -> int:
         print(f"  {path}")
     print(f"Next: `uv run alembic upgrade head`, then `uv run pytest tests/{domain}`.")
     return 0
+
+
+def existing_domains(project: Project) -> list[str]:
+    return [path.stem.removeprefix("domain-") for path in project.domain_answer_files()]
+
+
+def resolve_references(project: Project, fields: list[Field]) -> dict[str, dict[str, str]]:
+    """The domains `ref` fields point to, from their answers files; each must exist."""
+    references = {}
+    for field in fields:
+        if field.type != REF or field.ref in references:
+            continue
+        answers_file = project.root / DOMAIN_ANSWERS_DIR / f"domain-{field.ref}.yml"
+        if not answers_file.is_file():
+            known = ", ".join(existing_domains(project)) or "none yet"
+            raise CliError(
+                f"field {field.name!r} references the domain {field.ref!r}, which this service does not have "
+                f"(its domains: {known})"
+            )
+        try:
+            references[field.ref] = domain_answers.reference(yaml.safe_load(answers_file.read_text()))
+        except (yaml.YAMLError, TypeError, KeyError) as error:
+            raise CliError(f"{answers_file} is not a domain's answers file: {error}") from error
+    return references
 
 
 def summary(domain: str, entity: str, fields: list[Field]) -> str:

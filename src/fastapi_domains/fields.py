@@ -1,4 +1,5 @@
-"""Field specs of a domain: `FIELD:TYPE[:optional][:unique]`. Standard library only."""
+"""Field specs of a domain: `FIELD:TYPE[:optional][:unique]` and `FIELD:ref:DOMAIN[:optional]`.
+Standard library only."""
 
 import keyword
 from dataclasses import dataclass
@@ -6,6 +7,8 @@ from dataclasses import dataclass
 from fastapi_domains.names import IDENTIFIER, MAX_NAME_LENGTH
 
 TYPES = ("str", "text", "int", "float", "decimal", "bool", "date", "datetime", "uuid", "json")
+# A reference to another domain's rows: a foreign key, read back with that row nested.
+REF = "ref"
 MODIFIERS = ("optional", "unique")
 DEFAULT_STR_LENGTH = 255
 # Columns every table has, and names that would shadow SQLAlchemy, Pydantic or list parameters.
@@ -31,9 +34,17 @@ class Field:
     optional: bool = False
     unique: bool = False
     max_length: int | None = None
+    # The domain a `ref` field points to.
+    ref: str | None = None
+
+    @classmethod
+    def from_answer(cls, answer: dict) -> "Field":
+        """A field as a domain's answers file stores it (a ref's details reduced to its domain)."""
+        ref = answer.get("ref")
+        return cls(**{**answer, "ref": ref["domain"] if isinstance(ref, dict) else ref})
 
     def answer(self) -> dict[str, object]:
-        """The field as stored in the domain's answers file (every key, always)."""
+        """The field as stored in the domain's answers file (every key, always; refs add theirs)."""
         return {
             "name": self.name,
             "type": self.type,
@@ -42,10 +53,16 @@ class Field:
             "max_length": self.max_length,
         }
 
+    @property
+    def nested(self) -> str:
+        """Key of the referenced row in a read: `customer_id` -> `customer`."""
+        return self.name.removesuffix("_id")
+
     def spec(self) -> str:
-        """The field in the command-line grammar: `email:str:unique`."""
+        """The field in the command-line grammar: `email:str:unique`, `customer_id:ref:customers`."""
         modifiers = [name for name, on in (("optional", self.optional), ("unique", self.unique)) if on]
-        return ":".join([self.name, self.type, *modifiers])
+        type_ = [REF, self.ref] if self.type == REF else [self.type]
+        return ":".join([self.name, *type_, *modifiers])
 
 
 def check_name(name: str) -> None:
@@ -63,7 +80,7 @@ def check_name(name: str) -> None:
 
 def check_type(name: str, type_: str) -> None:
     if type_ not in TYPES:
-        raise FieldError(f"field {name!r}: unknown type {type_!r} (choose from {', '.join(TYPES)})")
+        raise FieldError(f"field {name!r}: unknown type {type_!r} (choose from {', '.join(TYPES)}, or ref:DOMAIN)")
     if type_ == "datetime" and not name.endswith("_at"):
         raise FieldError(f"datetime field {name!r} must end in '_at' (e.g. {name}_at)")
     if type_ == "date" and not name.endswith("_date"):
@@ -76,13 +93,31 @@ def check_unique(name: str, type_: str) -> None:
         raise FieldError(f"field {name!r}: a json field cannot be unique")
 
 
+def check_ref(name: str, domain: str, modifiers: list[str]) -> Field:
+    if not name.endswith("_id") or name == "_id":
+        raise FieldError(f"reference field {name!r} must end in '_id' (e.g. {name}_id:ref:{domain or 'customers'})")
+    if not IDENTIFIER.match(domain or ""):
+        raise FieldError(f"reference field {name!r} needs the domain it points to: {name}:ref:DOMAIN")
+    for modifier in modifiers:
+        if modifier != "optional":
+            raise FieldError(f"reference field {name!r}: unknown modifier {modifier!r} (only 'optional')")
+    try:
+        check_name(name.removesuffix("_id"))
+    except FieldError as error:
+        raise FieldError(f"reference field {name!r} nests its row as {name.removesuffix('_id')!r}: {error}") from error
+    return Field(name=name, type=REF, optional="optional" in modifiers, ref=domain)
+
+
 def parse_spec(spec: str) -> Field:
     """`email:str:unique` -> Field(name="email", type="str", unique=True)."""
     name, _, rest = spec.strip().partition(":")
     check_name(name)
     if not rest:
-        raise FieldError(f"field {spec!r} needs a type: {name}:TYPE (one of {', '.join(TYPES)})")
+        raise FieldError(f"field {spec!r} needs a type: {name}:TYPE (one of {', '.join(TYPES)}) or {name}:ref:DOMAIN")
     type_, *modifiers = rest.split(":")
+    if type_ == REF:
+        domain, *modifiers = modifiers or [""]
+        return check_ref(name, domain, modifiers)
     check_type(name, type_)
     for modifier in modifiers:
         if modifier not in MODIFIERS:
@@ -117,6 +152,9 @@ def parse_fields(specs: list) -> list[Field]:
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise FieldError(f"field {duplicates[0]!r} is given more than once")
+    for field in parsed:
+        if field.type == REF and field.nested in names:
+            raise FieldError(f"field {field.nested!r} clashes with the row {field.name!r} nests under that key")
     if not parsed:
         raise FieldError("a domain needs at least one field (--field NAME:TYPE)")
     return parsed

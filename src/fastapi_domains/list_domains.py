@@ -1,4 +1,5 @@
-"""`fastapi-domains domains`: the service's domains, their fields and template version."""
+"""`fastapi-domains domains`: the service's domains, their fields and template version, or
+(`--diagram`) a Mermaid ER diagram of them and their references."""
 
 import argparse
 from pathlib import Path
@@ -6,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from fastapi_domains.errors import CliError
-from fastapi_domains.fields import Field
+from fastapi_domains.fields import REF, Field
 from fastapi_domains.project import load_project
 
 
@@ -17,16 +18,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="List the domains added to a service (from its .copier/domain-*.yml answers).",
     )
     parser.add_argument("--project", type=Path, default=Path(), metavar="DIR", help="the service (default: .)")
+    parser.add_argument(
+        "--diagram",
+        action="store_true",
+        help="print a Mermaid ER diagram of the domains and their references (paste it in a ```mermaid block)",
+    )
     parser.set_defaults(handler=handle)
 
 
-def describe(answers_file: Path) -> list[str]:
+# Mermaid attribute types are single words; these read like the columns' SQL types.
+_DIAGRAM_TYPES = {"str": "string", "text": "text", "int": "int", "float": "float", "decimal": "decimal"}
+_DIAGRAM_TYPES |= {"bool": "bool", "date": "date", "datetime": "timestamptz", "uuid": "uuid", "json": "json"}
+
+
+def load(answers_file: Path) -> tuple[dict, list[Field]]:
     try:
         answers = yaml.safe_load(answers_file.read_text()) or {}
-        fields = [Field(**field) for field in answers.get("fields") or []]
-        name, entity = answers["domain_name"], answers["entity_name"]
-    except (yaml.YAMLError, TypeError, KeyError) as error:
+        fields = [Field.from_answer(field) for field in answers.get("fields") or []]
+    except (yaml.YAMLError, TypeError, AttributeError) as error:
         raise CliError(f"{answers_file} is not a domain's answers file: {error}") from error
+    missing = sorted({"domain_name", "entity_name", "table_name"} - set(answers))
+    if missing:
+        raise CliError(f"{answers_file} is not a domain's answers file: no {', '.join(missing)}")
+    return answers, fields
+
+
+def describe(answers_file: Path) -> list[str]:
+    answers, fields = load(answers_file)
+    name, entity = answers["domain_name"], answers["entity_name"]
     version = answers.get("_commit") or "unversioned (plain folder)"
     return [
         f"{name}  (entity {entity}, template {version})",
@@ -34,9 +53,35 @@ def describe(answers_file: Path) -> list[str]:
     ]
 
 
+def diagram(answers_files: list[Path], pk_type: str) -> str:
+    """`erDiagram` with one entity per table and one relationship per reference."""
+    domains = [load(answers_file) for answers_file in answers_files]
+    tables = {answers["domain_name"]: answers["table_name"] for answers, _ in domains}
+    key_type = "uuid" if pk_type == "uuid" else "bigint"
+    lines = ["erDiagram"]
+    for answers, fields in domains:
+        lines.append(f"    {answers['table_name']} {{")
+        lines.append(f"        {key_type} id PK")
+        for field in fields:
+            type_ = key_type if field.type == REF else _DIAGRAM_TYPES[field.type]
+            key = " FK" if field.type == REF else " UK" if field.unique else ""
+            lines.append(f"        {type_} {field.name}{key}")
+        lines += ["        timestamptz created_at", "        timestamptz updated_at", "    }"]
+    for answers, fields in domains:
+        for field in fields:
+            if field.type == REF and field.ref in tables:
+                # One parent to many children; an optional reference lets a child have none.
+                parent = "|o" if field.optional else "||"
+                lines.append(f'    {tables[field.ref]} {parent}--o{{ {answers["table_name"]} : "{field.name}"')
+    return "\n".join(lines)
+
+
 def handle(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     files = project.domain_answer_files()
+    if args.diagram:
+        print(diagram(files, project.answers.get("pk_type", "int")))
+        return 0
     if not files:
         print("No domains yet: add one with `fastapi-domains domain NAME --field FIELD:TYPE`.")
         return 0

@@ -73,9 +73,12 @@ def constraint_names(table: str, field: str) -> list[str]:
     return [f"uq_{table}_{field}", f"ix_{table}_{field}"]
 
 
-def check_identifier_lengths(table: str, fields: list[str]) -> None:
-    """Every derived constraint and index name must fit PostgreSQL's identifiers."""
-    for name in [f"pk_{table}"] + [derived for field in fields for derived in constraint_names(table, field)]:
+def check_identifier_lengths(table: str, fields: list[str], references: dict[str, str] | None = None) -> None:
+    """Every derived constraint and index name must fit PostgreSQL's identifiers; `references`
+    maps each reference field to the table it points to (its foreign key is named after both)."""
+    derived = [f"pk_{table}"] + [name for field in fields for name in constraint_names(table, field)]
+    derived += [f"fk_{table}_{field}_{referenced}" for field, referenced in (references or {}).items()]
+    for name in derived:
         if len(name.encode()) > MAX_IDENTIFIER_BYTES:
             raise InvalidNameError(
                 f"the derived name {name!r} is {len(name.encode())} bytes; PostgreSQL allows "

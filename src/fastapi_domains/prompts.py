@@ -7,7 +7,7 @@ from typing import Any
 
 import questionary
 
-from fastapi_domains.fields import DEFAULT_STR_LENGTH, TYPES, Field, FieldError, check_name
+from fastapi_domains.fields import DEFAULT_STR_LENGTH, REF, TYPES, Field, FieldError, check_name, check_ref
 
 TYPE_HELP = {
     "str": "short text, up to 255 characters",
@@ -20,6 +20,7 @@ TYPE_HELP = {
     "datetime": "timestamp with timezone (name ends in _at)",
     "uuid": "UUID",
     "json": "JSON object or array",
+    REF: "reference to a row of another domain (a foreign key)",
 }
 
 
@@ -36,22 +37,28 @@ def _answer(question: questionary.Question) -> Any:
     return answer
 
 
-def _type_choices(name: str) -> list[questionary.Choice]:
-    """Every type the name allows: datetimes end in `_at`, dates in `_date`."""
+def _type_choices(name: str, domains: list[str]) -> list[questionary.Choice]:
+    """Every type the name allows: datetimes end in `_at`, dates in `_date`, references in `_id`
+    (when there is a domain to point to)."""
     allowed = [
         type_
         for type_ in TYPES
         if (type_ != "datetime" or name.endswith("_at")) and (type_ != "date" or name.endswith("_date"))
     ]
+    if name.endswith("_id") and domains:
+        allowed.append(REF)
     return [questionary.Choice(f"{type_:<9} {TYPE_HELP[type_]}", value=type_) for type_ in allowed]
 
 
-def _default_type(name: str) -> str:
+def _default_type(name: str, domains: list[str]) -> str:
+    if name.endswith("_id") and domains:
+        return REF
     return "datetime" if name.endswith("_at") else "date" if name.endswith("_date") else "str"
 
 
-def ask_fields(check_field_name: Callable[[str], None]) -> list[Field]:
-    """Fields until an empty name; `check_field_name` adds the service's own rules."""
+def ask_fields(check_field_name: Callable[[str], None], domains: list[str]) -> list[Field]:
+    """Fields until an empty name; `check_field_name` adds the service's own rules; `domains`
+    are those a reference may point to."""
     fields: list[Field] = []
 
     def validate(text: str) -> bool | str:
@@ -72,10 +79,17 @@ def ask_fields(check_field_name: Callable[[str], None]) -> list[Field]:
         name = _answer(questionary.text(f"{prompt}:", validate=validate)).strip()
         if not name:
             return fields
-        choices = _type_choices(name)
-        default = next(choice for choice in choices if choice.value == _default_type(name))
+        choices = _type_choices(name, domains)
+        default = next(choice for choice in choices if choice.value == _default_type(name, domains))
         type_ = _answer(questionary.select(f"Type of {name}:", choices=choices, default=default))
         optional = _answer(questionary.confirm(f"Can {name} be empty (optional)?", default=False))
+        if type_ == REF:
+            domain = _answer(questionary.select(f"Which domain does {name} point to?", choices=domains))
+            try:
+                fields.append(check_ref(name, domain, ["optional"] if optional else []))
+            except FieldError as error:
+                print(f"  {error}")
+            continue
         unique = type_ != "json" and _answer(questionary.confirm(f"Must {name} be unique?", default=False))
         fields.append(
             Field(
