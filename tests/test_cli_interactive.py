@@ -136,3 +136,28 @@ def test_without_a_terminal_missing_fields_are_an_error(project: Path) -> None:
     assert result.returncode == 1
     assert "no fields given" in result.stderr
     assert tree(project) == before
+
+
+def test_a_reference_is_offered_for_an_id_field_and_points_to_a_domain(project: Path) -> None:
+    terminal = spawn(project, "reviews")
+    terminal.expect("Field name")
+    terminal.send("item_id\r")
+    terminal.expect("Type of item_id")
+    terminal.expect("reference to a row of another domain")
+    terminal.send("\r")  # ref, the default for a name ending in _id
+    terminal.expect("optional")
+    terminal.send("n")
+    terminal.expect("Which domain does item_id point to")
+    terminal.send("\r")  # items, the only domain
+    add_field(terminal, "body", downs=1, optional=False, unique=False)
+    terminal.expect("empty to finish")
+    terminal.send("\r")
+    terminal.expect("item_id:ref:items")
+    terminal.expect("Add the domain reviews?")
+    terminal.send("y")
+    terminal.expect("Added the domain reviews")
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert terminal.exitstatus == 0
+    answers = yaml.safe_load((project / ".copier" / "domain-reviews.yml").read_text())
+    assert answers["fields"][0]["ref"] == {"domain": "items", "entity": "item", "entity_class": "Item", "table": "item"}
