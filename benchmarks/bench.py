@@ -8,49 +8,19 @@ dependencies are installed once into a throwaway virtual environment with uv.
 """
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "Benchmark",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Benchmark",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-}
+from template_snapshot import copy_service, git_env, run, snapshot
 
 
-def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> None:
-    subprocess.run([str(arg) for arg in args], cwd=cwd, env=env, check=True, capture_output=True)
-
-
-def snapshot(destination: Path, env: dict[str, str]) -> Path:
-    """This template's working tree as a committed git repository."""
-    listing = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for name in filter(None, listing.split("\0")):
-        if (REPO / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, destination / name)
-    run("git", "-c", "init.defaultBranch=main", "init", "-q", cwd=destination, env=env)
-    run("git", "add", "-A", cwd=destination, env=env)
-    run("git", "commit", "-qm", "snapshot", cwd=destination, env=env)
-    return destination
-
-
-def timed(action) -> float:
+def timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
     return time.perf_counter() - start
@@ -62,31 +32,11 @@ def main() -> None:
     runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        gitconfig = root / "gitconfig"
-        gitconfig.write_text("")
-        env = {**os.environ, **IDENTITY, "GIT_CONFIG_GLOBAL": str(gitconfig)}
-        (root / "template").mkdir()
+        env = git_env(root)
         template = snapshot(root / "template", env)
 
-        def copy(n: int) -> Path:
-            destination = root / f"service-{n}"
-            run(
-                sys.executable,
-                "-m",
-                "copier",
-                "copy",
-                "--trust",
-                "--defaults",
-                "--vcs-ref",
-                "HEAD",
-                "--data",
-                "project_name=Acme Shop",
-                template,
-                destination,
-                cwd=root,
-                env=env,
-            )
-            return destination
+        def copy(n: int) -> None:
+            copy_service(template, root / f"service-{n}", env)
 
         copies = [timed(lambda n=n: copy(n)) for n in range(runs)]
         print(
@@ -110,14 +60,9 @@ def main() -> None:
             *pyproject["dependency-groups"]["dev"],
             cwd=root,
         )
-        suites = [
-            timed(
-                lambda: run(
-                    venv / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=service, env=env
-                )
-            )
-            for _ in range(runs)
-        ]
+        python = venv / "bin" / "python"
+        suite = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        suites = [timed(lambda: run(*suite, cwd=service, env=env)) for _ in range(runs)]
         print(
             f"fresh service test suite (SQLite): median {statistics.median(suites):.2f} s "
             f"over {runs} runs (min {min(suites):.2f}, max {max(suites):.2f})"

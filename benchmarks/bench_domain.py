@@ -8,46 +8,16 @@ of one service generated with `copier copy` from a committed snapshot of this te
 """
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "Benchmark",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Benchmark",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-}
+from template_snapshot import copy_service, git_env, run, snapshot
+
 FIELDS = ("name:str:unique", "price:decimal", "stock:int", "released_at:datetime:optional", "notes:text:optional")
-
-
-def run(*args: str | Path, cwd: Path, env: dict[str, str]) -> None:
-    subprocess.run([str(arg) for arg in args], cwd=cwd, env=env, check=True, capture_output=True)
-
-
-def snapshot(destination: Path, env: dict[str, str]) -> Path:
-    """This template's working tree as a committed git repository."""
-    listing = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for name in filter(None, listing.split("\0")):
-        if (REPO / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, destination / name)
-    run("git", "-c", "init.defaultBranch=main", "init", "-q", cwd=destination, env=env)
-    run("git", "add", "-A", cwd=destination, env=env)
-    run("git", "commit", "-qm", "snapshot", cwd=destination, env=env)
-    return destination
 
 
 def main() -> None:
@@ -56,13 +26,10 @@ def main() -> None:
     runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        gitconfig = root / "gitconfig"
-        gitconfig.write_text("")
-        env = {**os.environ, **IDENTITY, "GIT_CONFIG_GLOBAL": str(gitconfig)}
+        env = git_env(root)
         template = snapshot(root / "template", env)
         service = root / "service"
-        run(sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD",
-            "--data", "project_name=Acme Shop", template, service, cwd=root, env=env)  # fmt: skip
+        copy_service(template, service, env)
         field_args = [part for field in FIELDS for part in ("--field", field)]
         times = []
         for n in range(runs):

@@ -272,22 +272,3 @@ def test_switching_to_postgresql_by_update(
         env={"DATABASE_URL": pg_database, "TEST_DATABASE_URL": support.pg_url(base)},
     )
     assert_no_databases_left(base)
-
-
-BAD_ANSWERS = [
-    ("cors_origins=https://app.example.com/path", "cors_origins must be comma-separated origins"),
-    ("cors_origins=app.example.com", "not: app.example.com"),
-    ("license=GPL-3.0", "'GPL-3.0' is not in"),
-    ("copyright_year=99", "copyright_year must be a four-digit year"),
-    ("with_docker=maybe", "with_docker must be true or false"),
-    ("with_ci=2", "with_ci must be true or false"),
-]
-
-
-@pytest.mark.parametrize(("answer", "message"), BAD_ANSWERS, ids=[answer for answer, _ in BAD_ANSWERS])
-def test_bad_answer_is_refused_and_writes_nothing(template: Path, tmp_path: Path, answer: str, message: str) -> None:
-    destination = tmp_path / "service"
-    result = support.copier_cli(*support.COPY_ARGS, "--data", answer, template, destination, cwd=tmp_path, check=False)
-    assert result.returncode != 0
-    assert message in result.stderr
-    assert not destination.exists()

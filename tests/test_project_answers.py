@@ -19,6 +19,12 @@ BAD_ANSWERS = [
     ("pk_type=serial", "'serial' is not in"),
     ("api_prefix=api/v1/", "api_prefix must be empty or like /api/v1"),
     ("author_email=nobody", "author_email must look like"),
+    ("cors_origins=https://app.example.com/path", "cors_origins must be comma-separated origins"),
+    ("cors_origins=app.example.com", "not: app.example.com"),
+    ("license=GPL-3.0", "'GPL-3.0' is not in"),
+    ("copyright_year=99", "copyright_year must be a four-digit year"),
+    ("with_docker=maybe", "with_docker must be true or false"),
+    ("with_ci=2", "with_ci must be true or false"),
 ]
 
 

@@ -1,0 +1,52 @@
+"""What both benchmarks start from: a scratch git identity and this template's working tree
+committed to a repository of its own, as the tests do."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Benchmark",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Benchmark",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
+
+
+def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> None:
+    subprocess.run([str(arg) for arg in args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def git_env(root: Path) -> dict[str, str]:
+    """The environment with our own identity and an empty global git config under `root`."""
+    gitconfig = root / "gitconfig"
+    gitconfig.write_text("")
+    return {**os.environ, **IDENTITY, "GIT_CONFIG_GLOBAL": str(gitconfig)}
+
+
+def snapshot(destination: Path, env: dict[str, str]) -> Path:
+    """This template's working tree as a committed git repository."""
+    listing = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for name in filter(None, listing.split("\0")):
+        if (REPO / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, destination / name)
+    run("git", "-c", "init.defaultBranch=main", "init", "-q", cwd=destination, env=env)
+    run("git", "add", "-A", cwd=destination, env=env)
+    run("git", "commit", "-qm", "snapshot", cwd=destination, env=env)
+    return destination
+
+
+def copy_service(template: Path, destination: Path, env: dict[str, str]) -> None:
+    """`copier copy` with default answers, as the README has a user type it."""
+    run(sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD",
+        "--data", "project_name=Acme Shop", template, destination, cwd=destination.parent, env=env)  # fmt: skip
