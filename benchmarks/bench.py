@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-from template_snapshot import copy_service, git_env, run, snapshot
+from template_snapshot import compile_bytecode, copy_service, git_env, run, snapshot
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -30,6 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
+    compile_bytecode()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         env = git_env(root)
@@ -54,6 +55,7 @@ def main() -> None:
             "pip",
             "install",
             "-q",
+            "--compile-bytecode",
             "--python",
             venv / "bin" / "python",
             *pyproject["project"]["dependencies"],

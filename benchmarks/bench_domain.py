@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from template_snapshot import copy_service, git_env, run, snapshot
+from template_snapshot import compile_bytecode, copy_service, git_env, run, snapshot
 
 FIELDS = ("name:str:unique", "price:decimal", "stock:int", "released_at:datetime:optional", "notes:text:optional")
 
@@ -24,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
+    compile_bytecode()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         env = git_env(root)

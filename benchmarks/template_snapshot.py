@@ -1,10 +1,12 @@
 """What both benchmarks start from: a scratch git identity and this template's working tree
 committed to a repository of its own, as the tests do."""
 
+import compileall
 import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,3 +52,10 @@ def copy_service(template: Path, destination: Path, env: dict[str, str]) -> None
     """`copier copy` with default answers, as the README has a user type it."""
     run(sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD",
         "--data", "project_name=Acme Shop", template, destination, cwd=destination.parent, env=env)  # fmt: skip
+
+
+def compile_bytecode() -> None:
+    """Compile the running environment's packages, as pip does when it installs them: uv does
+    not by default, and where PYTHONDONTWRITEBYTECODE is set every process would compile its
+    imports anew, which is not what a user's installation does."""
+    compileall.compile_dir(sysconfig.get_paths()["purelib"], quiet=1, workers=0)

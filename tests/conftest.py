@@ -42,7 +42,9 @@ def service_env(tmp_path_factory: pytest.TempPathFactory, template: Path) -> sup
     uv = shutil.which("uv")
     assert uv, "uv is needed to build the service environment (pip install uv)"
     support.run(uv, "venv", "-q", "--python", sys.executable, root, cwd=template)
-    support.run(uv, "pip", "install", "-q", "--python", root / "bin" / "python", *requirements, cwd=template)
+    # With bytecode: every generated suite imports FastAPI, SQLAlchemy and Pydantic anew.
+    python = root / "bin" / "python"
+    support.run(uv, "pip", "install", "-q", "--compile-bytecode", "--python", python, *requirements, cwd=template)
     return support.ServiceEnv(root)
 
 
