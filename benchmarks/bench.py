@@ -7,17 +7,14 @@ Targets on the 2-core reference machine: copy under 1.5 s, suite under 10 s. The
 dependencies are installed once into a throwaway virtual environment with uv.
 """
 
-import argparse
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 import tomllib
 from collections.abc import Callable
-from pathlib import Path
 
-from template_snapshot import compile_bytecode, copy_service, git_env, run, snapshot
+from template_snapshot import copy_service, run, workspace
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -27,14 +24,7 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
-    compile_bytecode()
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        env = git_env(root)
-        template = snapshot(root / "template", env)
+    with workspace(__doc__.splitlines()[0]) as (runs, root, env, template):
 
         def copy(n: int) -> None:
             copy_service(template, root / f"service-{n}", env)

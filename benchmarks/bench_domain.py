@@ -7,28 +7,19 @@ Target on the 2-core reference machine: under 1.5 s. Each run adds the domain to
 of one service generated with `copier copy` from a committed snapshot of this template.
 """
 
-import argparse
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from template_snapshot import compile_bytecode, copy_service, git_env, run, snapshot
+from template_snapshot import copy_service, run, workspace
 
 FIELDS = ("name:str:unique", "price:decimal", "stock:int", "released_at:datetime:optional", "notes:text:optional")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
-    compile_bytecode()
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        env = git_env(root)
-        template = snapshot(root / "template", env)
+    with workspace(__doc__.splitlines()[0]) as (runs, root, env, template):
         service = root / "service"
         copy_service(template, service, env)
         field_args = [part for field in FIELDS for part in ("--field", field)]

@@ -1,12 +1,16 @@
 """What both benchmarks start from: a scratch git identity and this template's working tree
 committed to a repository of its own, as the tests do."""
 
+import argparse
 import compileall
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,3 +63,17 @@ def compile_bytecode() -> None:
     not by default, and where PYTHONDONTWRITEBYTECODE is set every process would compile its
     imports anew, which is not what a user's installation does."""
     compileall.compile_dir(sysconfig.get_paths()["purelib"], quiet=1, workers=0)
+
+
+@contextmanager
+def workspace(description: str) -> Iterator[tuple[int, Path, dict[str, str], Path]]:
+    """What a benchmark runs in: its `--runs`, a scratch folder, the git environment there and
+    the template snapshot; the environment's packages are compiled first."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=5)
+    runs = parser.parse_args().runs
+    compile_bytecode()
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        env = git_env(root)
+        yield runs, root, env, snapshot(root / "template", env)
