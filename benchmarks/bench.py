@@ -7,14 +7,12 @@ Targets on the 2-core reference machine: copy under 1.5 s, suite under 10 s. The
 dependencies are installed once into a throwaway virtual environment with uv.
 """
 
-import shutil
 import statistics
-import sys
 import time
-import tomllib
 from collections.abc import Callable
+from pathlib import Path
 
-from template_snapshot import copy_service, run, workspace
+from template_snapshot import copy_service, run, service_venv, workspace
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -23,42 +21,29 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def summary(label: str, times: list[float]) -> str:
+    return (
+        f"{label}: median {statistics.median(times):.2f} s over {len(times)} runs "
+        f"(min {min(times):.2f}, max {max(times):.2f})"
+    )
+
+
+def copy_times(template: Path, root: Path, env: dict[str, str], runs: int) -> list[float]:
+    """Wall times of `copier copy` with default answers into `root/service-<n>`."""
+    return [timed(lambda n=n: copy_service(template, root / f"service-{n}", env)) for n in range(runs)]
+
+
+def suite_times(python: Path, service: Path, env: dict[str, str], runs: int) -> list[float]:
+    """Wall times of the service's own test suite (SQLite for a default copy)."""
+    suite = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    return [timed(lambda: run(*suite, cwd=service, env=env)) for _ in range(runs)]
+
+
 def main() -> None:
     with workspace(__doc__.splitlines()[0]) as (runs, root, env, template):
-
-        def copy(n: int) -> None:
-            copy_service(template, root / f"service-{n}", env)
-
-        copies = [timed(lambda n=n: copy(n)) for n in range(runs)]
-        print(
-            f"copier copy (default answers, hooks included): median {statistics.median(copies):.2f} s "
-            f"over {runs} runs (min {min(copies):.2f}, max {max(copies):.2f})"
-        )
-
-        service = root / "service-0"
-        pyproject = tomllib.loads((service / "pyproject.toml").read_text())
-        venv = root / "venv"
-        uv = shutil.which("uv") or "uv"
-        run(uv, "venv", "-q", "--python", sys.executable, venv, cwd=root)
-        run(
-            uv,
-            "pip",
-            "install",
-            "-q",
-            "--compile-bytecode",
-            "--python",
-            venv / "bin" / "python",
-            *pyproject["project"]["dependencies"],
-            *pyproject["dependency-groups"]["dev"],
-            cwd=root,
-        )
-        python = venv / "bin" / "python"
-        suite = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-        suites = [timed(lambda: run(*suite, cwd=service, env=env)) for _ in range(runs)]
-        print(
-            f"fresh service test suite (SQLite): median {statistics.median(suites):.2f} s "
-            f"over {runs} runs (min {min(suites):.2f}, max {max(suites):.2f})"
-        )
+        print(summary("copier copy (default answers, hooks included)", copy_times(template, root, env, runs)))
+        python = service_venv(root / "service-0", root / "venv")
+        print(summary("fresh service test suite (SQLite)", suite_times(python, root / "service-0", env, runs)))
 
 
 if __name__ == "__main__":

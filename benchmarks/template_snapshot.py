@@ -1,5 +1,6 @@
-"""What both benchmarks start from: a scratch git identity and this template's working tree
-committed to a repository of its own, as the tests do."""
+"""What the benchmarks start from: a scratch git identity, this template's working tree committed
+to a repository of its own (as the tests do), services copied from it and a virtual environment
+holding a service's dependencies."""
 
 import argparse
 import compileall
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +25,10 @@ IDENTITY = {
 
 
 def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> None:
-    subprocess.run([str(arg) for arg in args], cwd=cwd, env=env, check=True, capture_output=True)
+    result = subprocess.run([str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        command = " ".join(str(arg) for arg in args)
+        raise RuntimeError(f"{command} failed in {cwd}:\n{result.stdout}\n{result.stderr}")
 
 
 def git_env(root: Path) -> dict[str, str]:
@@ -52,10 +57,24 @@ def snapshot(destination: Path, env: dict[str, str]) -> Path:
     return destination
 
 
-def copy_service(template: Path, destination: Path, env: dict[str, str]) -> None:
-    """`copier copy` with default answers, as the README has a user type it."""
-    run(sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD",
-        "--data", "project_name=Acme Shop", template, destination, cwd=destination.parent, env=env)  # fmt: skip
+def copy_service(template: Path, destination: Path, env: dict[str, str], *answers: str) -> None:
+    """`copier copy` with default answers, as the README has a user type it; `answers` are more
+    `NAME=VALUE` answers (`database=postgresql`)."""
+    data = [part for answer in ("project_name=Acme Shop", *answers) for part in ("--data", answer)]
+    run(sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *data,
+        template, destination, cwd=destination.parent, env=env)  # fmt: skip
+
+
+def service_venv(service: Path, destination: Path) -> Path:
+    """A virtual environment with the service's dependencies and dev tools, installed by uv with
+    their bytecode; returns its python."""
+    pyproject = tomllib.loads((service / "pyproject.toml").read_text())
+    uv = shutil.which("uv") or "uv"
+    run(uv, "venv", "-q", "--python", sys.executable, destination, cwd=destination.parent)
+    python = destination / "bin" / "python"
+    requirements = [*pyproject["project"]["dependencies"], *pyproject["dependency-groups"]["dev"]]
+    run(uv, "pip", "install", "-q", "--compile-bytecode", "--python", python, *requirements, cwd=destination.parent)
+    return python
 
 
 def compile_bytecode() -> None:
@@ -66,14 +85,22 @@ def compile_bytecode() -> None:
 
 
 @contextmanager
+def scratch() -> Iterator[tuple[Path, dict[str, str], Path]]:
+    """A scratch folder, the git environment there and the template snapshot; the running
+    environment's packages are compiled first. The folder is removed afterwards."""
+    compile_bytecode()
+    with tempfile.TemporaryDirectory(prefix="fastapi-domains-bench-") as folder:
+        root = Path(folder)
+        env = git_env(root)
+        (root / "template").mkdir()
+        yield root, env, snapshot(root / "template", env)
+
+
+@contextmanager
 def workspace(description: str) -> Iterator[tuple[int, Path, dict[str, str], Path]]:
-    """What a benchmark runs in: its `--runs`, a scratch folder, the git environment there and
-    the template snapshot; the environment's packages are compiled first."""
+    """What a generation benchmark runs in: its `--runs` and the `scratch()` above."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
-    compile_bytecode()
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        env = git_env(root)
-        yield runs, root, env, snapshot(root / "template", env)
+    with scratch() as (root, env, template):
+        yield runs, root, env, template

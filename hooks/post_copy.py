@@ -44,6 +44,9 @@ def add_example_domain(answers: dict) -> None:
     data = domain_answers.build(
         "items",
         domain_answers.parse_fields(EXAMPLE_FIELDS),
+        # Given, not derived: Copier's Python, which runs this hook, has no inflect.
+        entity="item",
+        label="an item",
         database=answers["database"],
         pk_type=answers["pk_type"],
         down_revision="",

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fastapi_domains.project import load_project
+from fastapi_domains.template_source import template_source
 from tests import support
 
 
@@ -37,9 +39,11 @@ STAFF = (*domain_args("staff", "name:str"), "--entity", "staff_member")
 ADDED = (CUSTOMERS, ORDER_ITEMS, USERS, ORDERS, LONGEST, STAFF)
 
 
-def cli(*args: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+def cli(
+    *args: str | Path, cwd: Path, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """The CLI as a user runs it: its own process, real exit code and stderr."""
-    return support.run(sys.executable, "-m", "fastapi_domains.cli", *args, cwd=cwd, check=check)
+    return support.run(sys.executable, "-m", "fastapi_domains.cli", *args, cwd=cwd, check=check, env=env)
 
 
 def copy_service(template: Path, destination: Path, *data: str) -> Path:
@@ -180,10 +184,10 @@ def test_served_domains_answer_crud_and_list(served: str) -> None:
     status, patched = support.request("PATCH", f"{url}/{created['id']}", {"name": "Ada L."})
     assert status == 200 and patched["name"] == "Ada L."
     support.request("POST", url, {"name": "Bob", "email": "bob@example.com"})
-    status, page = support.request("GET", f"{url}?sort=-name&limit=1")
+    status, page = support.request("GET", f"{url}?sort=-name&limit=1&total=true")
     assert status == 200
     assert (page["total"], page["limit"], page["offset"], [row["name"] for row in page["items"]]) == (2, 1, 0, ["Bob"])
-    assert support.request("GET", f"{url}?name=Bob")[1]["total"] == 1
+    assert support.request("GET", f"{url}?name=Bob&total=true")[1]["total"] == 1
     assert support.request("GET", f"{url}?sort=unknown")[0] == 422
     assert support.request("DELETE", f"{url}/{created['id']}") == (204, None)
     assert support.request("GET", f"{url}/{created['id']}")[0] == 404
@@ -191,7 +195,7 @@ def test_served_domains_answer_crud_and_list(served: str) -> None:
     item = {"title": "Pen", "price": "2.50", "quantity": 3, "shipped_at": "2024-05-01T10:00:00Z"}
     status, row = support.request("POST", f"{served}/order_items", item)
     assert status == 201 and (row["price"], row["note"]) == ("2.50", None)
-    assert support.request("GET", f"{served}/order_items?quantity=3")[1]["total"] == 1
+    assert support.request("GET", f"{served}/order_items?quantity=3&total=true")[1]["total"] == 1
 
 
 def test_served_openapi_operations_have_summary_description_and_tags(served: str) -> None:
@@ -386,3 +390,47 @@ def test_a_relative_source_works_with_a_warning(copy_of_fresh: Path, template: P
     assert "is a relative path" in result.stderr
     answers = yaml.safe_load((copy_of_fresh / ".copier" / "domain-customers.yml").read_text())
     assert answers["_src_path"] == str(template.resolve())
+
+
+# ------------------------------------------------------------------------------------ sources
+
+
+# Git URLs as Copier takes them (its own `get_repo` reads them): handed to Copier as recorded.
+# `git+file://` is rendered for real in tests/test_update.py; these would need a network.
+GIT_URLS = [
+    "git+https://example.com/acme/template",
+    "git+ssh://git@example.com/acme/template.git",
+    "git@example.com:acme/template.git",
+    "https://example.com/acme/template.git",
+    "gh:acme/template",
+]
+
+
+@pytest.mark.parametrize("url", GIT_URLS)
+def test_a_git_url_source_is_used_as_recorded(copy_of_fresh: Path, url: str) -> None:
+    set_answers(copy_of_fresh, _src_path=url)
+    assert template_source(load_project(copy_of_fresh)) == url
+
+
+def test_without_git_only_a_plain_folder_source_renders(copy_of_fresh: Path, template: Path, tmp_path: Path) -> None:
+    """Without git, Copier would render the template folder as it is now, whatever the service's
+    version, and record no version: refused; a plain folder source has no version to miss."""
+    no_git = {"PATH": str(Path(sys.executable).parent)}
+    assert shutil.which("git", path=no_git["PATH"]) is None
+    before = tree(copy_of_fresh)
+    refused = cli("domain", *CUSTOMERS, "--no-input", cwd=copy_of_fresh, env=no_git, check=False)
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+    commit = yaml.safe_load((copy_of_fresh / ".copier-answers.yml").read_text())["_commit"]
+    assert f"git is not installed: the domain must be rendered from {template} at the service's template " in (
+        refused.stderr
+    )
+    assert f"version {commit}" in refused.stderr
+    assert tree(copy_of_fresh) == before
+
+    plain = Path(shutil.copytree(template, tmp_path / "plain", ignore=shutil.ignore_patterns(".git")))
+    set_answers(copy_of_fresh, _src_path=str(plain), _commit=None)
+    added = cli("domain", *CUSTOMERS, "--no-input", cwd=copy_of_fresh, env=no_git)
+    assert "plain folder" in added.stderr
+    assert f"from {plain} at its working tree" in added.stdout
+    assert (copy_of_fresh / "src" / "customers" / "router.py").is_file()

@@ -160,4 +160,10 @@ def test_a_reference_is_offered_for_an_id_field_and_points_to_a_domain(project: 
     terminal.close()
     assert terminal.exitstatus == 0
     answers = yaml.safe_load((project / ".copier" / "domain-reviews.yml").read_text())
-    assert answers["fields"][0]["ref"] == {"domain": "items", "entity": "item", "entity_class": "Item", "table": "item"}
+    assert answers["fields"][0]["ref"] == {
+        "domain": "items",
+        "entity": "item",
+        "entity_class": "Item",
+        "table": "item",
+        "label": "an item",
+    }

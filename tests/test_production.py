@@ -86,6 +86,23 @@ def test_production_names_every_unsafe_setting(acme_pg: Path, service_env: suppo
     assert named == ["DATABASE_URL", "CORS_ORIGINS"]
 
 
+@pytest.mark.parametrize("host", ["localhost", "[::1]"])
+def test_production_refuses_the_development_database_under_another_name(
+    acme_pg: Path, service_env: support.ServiceEnv, host: str
+) -> None:
+    url = f"postgresql+asyncpg://postgres:{PRODUCTION_PASSWORD}@{host}/acme_shop"
+    result = start(service_env, acme_pg, {"ENVIRONMENT": "production", "DATABASE_URL": url})
+    assert result.returncode != 0
+    assert "DATABASE_URL: still the local development database" in result.stderr
+
+
+def test_production_refuses_the_superuser_without_a_password(acme_pg: Path, service_env: support.ServiceEnv) -> None:
+    url = "postgresql+asyncpg://postgres@db.example.com:5432/app"
+    result = start(service_env, acme_pg, {"ENVIRONMENT": "production", "DATABASE_URL": url})
+    assert result.returncode != 0
+    assert "DATABASE_URL: the postgres superuser without a password" in result.stderr
+
+
 def dockerfile_start(project: Path) -> tuple[dict[str, str], str]:
     """The runtime stage's ENV and the shell line its CMD runs."""
     dockerfile = (project / "Dockerfile").read_text()
@@ -98,12 +115,14 @@ def dockerfile_start(project: Path) -> tuple[dict[str, str], str]:
 
 
 def test_dockerfile_runs_the_readme_commands(acme_pg: Path) -> None:
+    """The image starts the server only; the migrations are compose's `migrate` service."""
     env, script = dockerfile_start(acme_pg)
     assert env["ENVIRONMENT"] == "production"
-    commands = [command.strip().removeprefix("exec ") for command in script.split("&&")]
-    assert [command.split()[0] for command in commands] == ["alembic", "uvicorn"]
+    server = script.removeprefix("exec ")
+    assert server.split()[0] == "uvicorn" and "&&" not in server
+    migrate = " ".join(yaml.safe_load((acme_pg / "compose.yaml").read_text())["services"]["migrate"]["command"])
     readme = (acme_pg / "README.md").read_text()
-    for command in commands:
+    for command in (migrate, server):
         assert f"\nuv run {command}\n" in readme, command
 
 
@@ -122,9 +141,12 @@ def test_docker_image_is_multi_stage_non_root_and_locked(acme_pg: Path) -> None:
 
 def test_compose_runs_the_app_against_a_healthy_postgresql(acme_pg: Path, service_env: support.ServiceEnv) -> None:
     services = yaml.safe_load((acme_pg / "compose.yaml").read_text())["services"]
-    app, db = services["app"], services["db"]
+    app, db = services["api"], services["db"]
     assert app["build"] == "."
-    assert app["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert app["depends_on"] == {
+        "migrate": {"condition": "service_completed_successfully"},
+        "db": {"condition": "service_healthy"},
+    }
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     url = app["environment"]["DATABASE_URL"].replace(FROM_SHELL, PRODUCTION_PASSWORD)
     assert url == f"postgresql+asyncpg://acme_shop:{PRODUCTION_PASSWORD}@db:5432/{db['environment']['POSTGRES_DB']}"
@@ -138,13 +160,17 @@ def test_compose_runs_the_app_against_a_healthy_postgresql(acme_pg: Path, servic
 
 
 def test_dockerfile_start_serves_production(acme_pg: Path, service_env: support.ServiceEnv, pg_database: str) -> None:
-    """The image's CMD (migrations, then uvicorn) with good settings: it serves, hides the
-    docs, and logs JSON lines that carry the request id."""
+    """Compose's `migrate` command, then the image's CMD (uvicorn), with good settings: it serves,
+    hides the docs, and logs JSON lines that carry the request id."""
     image_env, script = dockerfile_start(acme_pg)
+    migrate = yaml.safe_load((acme_pg / "compose.yaml").read_text())["services"]["migrate"]["command"]
     port = free_port()
     # The image's PATH leads to its own virtual environment; here that is the shared one.
     image_env["PATH"] = f"{service_env.bin}:{os.environ['PATH']}"
-    env = {**os.environ, **image_env, "DATABASE_URL": pg_database, "PORT": str(port)}
+    # Production refuses the superuser without a password; this server trusts any password.
+    database_url = pg_database.replace("postgres@", f"postgres:{PRODUCTION_PASSWORD}@", 1)
+    env = {**os.environ, **image_env, "DATABASE_URL": database_url, "PORT": str(port)}
+    migration = support.run(*migrate, cwd=acme_pg, env=env)
     server = subprocess.Popen(
         ["sh", "-c", script],
         cwd=acme_pg,
@@ -170,12 +196,12 @@ def test_dockerfile_start_serves_production(acme_pg: Path, service_env: support.
         support.run(*json.loads(check), cwd=acme_pg, env=env)
         for hidden in ("/docs", "/redoc", "/openapi.json"):
             assert get(base + hidden)[0] == 404, hidden
-        status, _, body = get(f"{base}/items")
+        status, _, body = get(f"{base}/items?total=true")
         assert (status, json.loads(body)["total"]) == (200, 0)  # the migrations ran
     finally:
         server.terminate()
         _, stderr = server.communicate(timeout=15)
+    assert any(json.loads(line)["logger"].startswith("alembic") for line in migration.stderr.splitlines())
     records = [json.loads(line) for line in stderr.splitlines()]
-    assert any(record["logger"].startswith("alembic") for record in records)
     access = [record for record in records if record["logger"] == "src.access"]
     assert {"request_id": "probe-1", "path": "/health", "status_code": 200}.items() <= access[0].items()

@@ -4,11 +4,14 @@ file the team also edited, new files, a migration file, an answer renamed by a `
 step) and is tagged v0.2.0. The service is updated with `copier update` and with
 `fastapi-domains update`, cleanly and with same-line conflicts."""
 
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import copier
@@ -381,3 +384,117 @@ def test_failed_step_says_how_to_discard_it(service: Path, tmp_path: Path) -> No
     support.run("sh", "-c", "git reset --hard && git clean -fd", cwd=copy)
     assert support.git(copy, "status", "--porcelain").stdout == ""
     assert all_files(copy) == all_files(service)
+
+
+def assert_update_refused(copy: Path, *messages: str) -> None:
+    """One line on stderr, exit 1, and the service as it was: no commit, no file changed."""
+    head, files = log(copy), all_files(copy)
+    result = fastapi_domains("update", cwd=copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.startswith("fastapi-domains: error: ") and result.stderr.count("\n") == 1, result.stderr
+    for message in messages:
+        assert message in result.stderr
+    assert log(copy) == head
+    assert all_files(copy) == files
+    assert support.git(copy, "status", "--porcelain").stdout == ""
+
+
+def changed(key: str, value: object = None) -> Callable[[str], str]:
+    """An edit of an answers file: `key` set to `value`, or removed when `value` is None."""
+
+    def change(text: str) -> str:
+        answers = yaml.safe_load(text)
+        if value is None:
+            del answers[key]
+        else:
+            answers[key] = value
+        return yaml.safe_dump(answers)
+
+    return change
+
+
+BROKEN_ANSWERS: dict[str, tuple[Callable[[str], str], str]] = {
+    "empty": (lambda _: "", "is empty, not a mapping of answers"),
+    "invalid YAML": (lambda text: text + "fields: [name\n", "is not valid YAML: "),
+    "not a mapping": (lambda _: "- name:str\n", "holds a list, not a mapping of answers"),
+    "no fields": (changed("fields"), "lacks the answer fields,"),
+    "empty fields": (changed("fields", []), "has no fields to render: its answer fields is []"),
+    "no _commit": (changed("_commit"), "lacks _src_path or _commit"),
+}
+
+
+@pytest.mark.parametrize(("breaks", "problem"), BROKEN_ANSWERS.values(), ids=BROKEN_ANSWERS.keys())
+def test_broken_domain_answers_are_refused_before_any_step(
+    service: Path, tmp_path: Path, breaks: Callable[[str], str], problem: str
+) -> None:
+    copy = copy_of(service, tmp_path / "acme")
+    # The last domain: the project and the first domain would be updated and committed before it.
+    answers_file = copy / ".copier/domain-orders.yml"
+    answers_file.write_text(breaks(answers_file.read_text()))
+    support.commit_all(copy, "Break the orders answers")
+    assert_update_refused(copy, f"{answers_file} {problem}")
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """`path` and all it holds unwritable, even for root: the immutable attribute (root ignores modes)."""
+    lock, unlock = (
+        (["chattr", "-R", "+i"], ["chattr", "-R", "-i"])
+        if os.geteuid() == 0
+        else (["chmod", "-R", "a-w"], ["chmod", "-R", "u+w"])
+    )
+    if shutil.which(lock[0]) is None or support.run(*lock, path, cwd=path.parent, check=False).returncode != 0:
+        pytest.skip(f"{lock[0]} cannot make {path} read-only here (chattr +i needs ext4-like file systems)")
+    try:
+        yield
+    finally:
+        support.run(*unlock, path, cwd=path.parent)
+
+
+@pytest.mark.parametrize("folder", [".", ".git"], ids=["project", "git folder"])
+def test_read_only_service_is_refused(service: Path, tmp_path: Path, folder: str) -> None:
+    copy = copy_of(service, tmp_path / "acme")
+    with read_only(copy / folder):
+        assert_update_refused(copy, f"{(copy / folder).resolve()} is read-only")
+
+
+def test_read_only_file_stops_the_first_step_with_one_line(service: Path, tmp_path: Path) -> None:
+    """Copier fails mid-step (after its migration step rewrote the answers): one line, nothing
+    committed, and how to discard what the step left."""
+    copy = copy_of(service, tmp_path / "acme")
+    head = log(copy)
+    with read_only(copy / "src" / "main.py"):
+        result = fastapi_domains("update", cwd=copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("fastapi-domains: error: the update of the project failed: ")
+    assert f"'{copy / 'src' / 'main.py'}'" in result.stderr
+    assert "git reset --hard && git clean -fd" in result.stderr
+    assert log(copy) == head
+
+
+def test_service_from_a_git_url_grows_and_updates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`copier copy git+file:///...` records that URL (as any pip-style git URL Copier takes): the
+    CLI adds a domain from it and updates the service through it, and the domain keeps it."""
+    monkeypatch.setenv("COPIER_CACHE_DIR", str(tmp_path / "copier-cache"))  # Copier mirrors git URLs there.
+    template = support.snapshot_template(tmp_path / "template")
+    url = f"git+file://{template}"
+    service = tmp_path / "acme"
+    support.copier_cli(*support.COPY_ARGS, url, service, cwd=tmp_path)
+    added = fastapi_domains("domain", "customers", "--field", "name:str", "--no-input", cwd=service)
+    assert added.returncode == 0, added.stderr
+    assert added.stderr == ""
+    support.commit_all(service, "Add customers")
+    edit(template / MAIN_PY, APP_LINE, APP_LINE_V2)
+    edit(template / SERVICE_PY, BUILT_ONCE, BUILT_ONCE_V2)
+    support.commit_all(template, "Next commit")
+
+    updated = fastapi_domains("update", "--vcs-ref", "HEAD", cwd=service)
+    assert updated.returncode == 0, updated.stderr
+    assert (service / "src/main.py").read_text().endswith(APP_LINE_V2)
+    assert BUILT_ONCE_V2 in (service / "src/customers/service.py").read_text()
+    head = support.git(template, "rev-parse", "--short", "HEAD").stdout.strip()
+    for answers_file in (".copier-answers.yml", ".copier/domain-items.yml", ".copier/domain-customers.yml"):
+        answers = yaml.safe_load((service / answers_file).read_text())
+        assert (answers["_src_path"], answers["_commit"]) == (url, head), answers_file
+    assert support.git(service, "status", "--porcelain").stdout == ""

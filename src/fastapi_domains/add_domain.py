@@ -10,30 +10,31 @@ the service as it was.
 import argparse
 import re
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import copier
 import yaml
 
-from fastapi_domains import domain_answers, migrations, names, prompts
+from fastapi_domains import domain_answers, external_domain, migrations, names, prompts
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, TYPES, Field, FieldError, parse_fields
 from fastapi_domains.project import DOMAIN_ANSWERS_DIR, Project, load_project
+from fastapi_domains.template_source import template_source
 
 FIELD_GRAMMAR = f"""\
-field grammar: FIELD:TYPE[:optional][:unique] or FIELD:ref:DOMAIN[:optional]
+field grammar: FIELD:TYPE[:optional][:unique], FIELD:enum:VALUE|VALUE...[:optional]
+  or FIELD:ref:DOMAIN[:optional]
   TYPE is one of {", ".join(TYPES)};
   datetime fields end in _at, date fields in _date;
-  a ref field ends in _id and points to an existing domain (a foreign key).
+  a ref field ends in _id and points to an existing domain (a foreign key), or to its own
+  (optional: a tree); email is stored lowercased, url is http(s).
 examples:
   fastapi-domains domain customers --field name:str --field email:str:unique
   fastapi-domains domain order_items --field customer_id:ref:customers --field price:decimal \\
     --field shipped_at:datetime:optional
 """
 _TABLENAME = re.compile(r"""__tablename__\s*=\s*["']([^"']+)["']""")
-_REMOTE = re.compile(r"^(\w+://|gh:|gl:|git@)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,11 +57,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--entity", metavar="SINGULAR", help="singular name of one row (default: derived from NAME)")
     parser.add_argument("--project", type=Path, default=Path(), metavar="DIR", help="the service (default: .)")
     parser.add_argument("--no-input", action="store_true", help="never prompt; fail if something is missing")
+    parser.add_argument(
+        "--external",
+        metavar="BASE_URL",
+        help="a domain with no table that wraps the third-party HTTP API at BASE_URL (no --field)",
+    )
     parser.set_defaults(handler=handle)
-
-
-def warn(message: str) -> None:
-    print(f"fastapi-domains: warning: {message}", file=sys.stderr)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -73,6 +75,8 @@ def handle(args: argparse.Namespace) -> int:
     except names.InvalidNameError as error:
         raise CliError(str(error)) from error
     check_free(project, domain, entity)
+    if args.external is not None:
+        return add_external(project, domain, entity, args)
 
     def check_field_name(name: str) -> None:
         names.check_identifier_lengths(entity, [name])
@@ -86,7 +90,9 @@ def handle(args: argparse.Namespace) -> int:
         else:
             fields = prompts.ask_fields(check_field_name, existing_domains(project))
             asked = True
-        references = resolve_references(project, fields)
+        own = {"domain": domain, "entity": entity, "entity_class": names.class_name(entity), "table": entity}
+        own["label"] = names.with_article(entity)
+        references = resolve_references(project, fields, own)
         foreign_keys = {field.name: references[field.ref]["table"] for field in fields if field.type == REF}
         names.check_identifier_lengths(entity, [field.name for field in fields], foreign_keys)
     except (FieldError, names.InvalidNameError) as error:
@@ -112,14 +118,41 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_external(project: Project, domain: str, entity: str, args: argparse.Namespace) -> int:
+    if args.fields:
+        raise CliError("an external domain has no table, hence no --field; give either --external or --field")
+    base_url = external_domain.check_base_url(args.external)
+    source = template_source(project)
+    written = render_into(project, source, external_domain.answers(domain, base_url, entity))
+    print(f"Added the external domain {domain} ({base_url}) from {source} at {project.commit or 'its working tree'}:")
+    for path in written:
+        print(f"  {path}")
+    print(
+        f"Next: set {domain.upper()}_API_KEY (and {domain.upper()}_BASE_URL if needed) in .env, "
+        f"then `uv run pytest tests/{domain}`."
+    )
+    return 0
+
+
 def existing_domains(project: Project) -> list[str]:
     return [path.stem.removeprefix("domain-") for path in project.domain_answer_files()]
 
 
-def resolve_references(project: Project, fields: list[Field]) -> dict[str, dict[str, str]]:
-    """The domains `ref` fields point to, from their answers files; each must exist."""
+def resolve_references(
+    project: Project, fields: list[Field], own: dict[str, str] | None = None
+) -> dict[str, dict[str, str]]:
+    """The domains `ref` fields point to, from their answers files; each must exist, or be the
+    domain being added (`own`): a tree, whose root rows have no parent, so such a field is optional."""
     references = {}
     for field in fields:
+        if own and field.type == REF and field.ref == own["domain"]:
+            if not field.optional:
+                raise CliError(
+                    f"field {field.name!r} references its own domain: it must be optional "
+                    f"({field.name}:ref:{field.ref}:optional), or no first row could be made"
+                )
+            references[field.ref] = own
+            continue
         if field.type != REF or field.ref in references:
             continue
         answers_file = project.root / DOMAIN_ANSWERS_DIR / f"domain-{field.ref}.yml"
@@ -130,7 +163,13 @@ def resolve_references(project: Project, fields: list[Field]) -> dict[str, dict[
                 f"(its domains: {known})"
             )
         try:
-            references[field.ref] = domain_answers.reference(yaml.safe_load(answers_file.read_text()))
+            answers = yaml.safe_load(answers_file.read_text())
+            if external_domain.is_external(answers):
+                raise CliError(
+                    f"field {field.name!r} references the domain {field.ref!r}, which wraps an external API "
+                    "and has no table to reference"
+                )
+            references[field.ref] = domain_answers.reference(answers)
         except (yaml.YAMLError, TypeError, KeyError) as error:
             raise CliError(f"{answers_file} is not a domain's answers file: {error}") from error
     return references
@@ -161,31 +200,6 @@ def check_free(project: Project, domain: str, entity: str) -> None:
         raise CliError(f"the table {entity!r} exists already; choose another name or pass --entity")
 
 
-def template_source(project: Project) -> str:
-    """Where the service's template lives, as Copier can reach it; warns when updates cannot."""
-    source = project.src_path
-    if not source:
-        raise CliError(f"{project.root}/.copier-answers.yml has no _src_path: the template's location is unknown")
-    if _REMOTE.match(source):
-        return source
-    path = Path(source).expanduser()
-    if not path.is_absolute():
-        candidates = [project.root / path, Path.cwd() / path]
-        path = next((candidate for candidate in candidates if candidate.exists()), candidates[0])
-        warn(
-            f"the template source {source!r} is a relative path; `copier update` of this domain works only "
-            "from the folder it is relative to (generate services from an absolute path or a git URL)"
-        )
-    if not path.exists():
-        raise CliError(f"the template source {source} does not exist (from the service's .copier-answers.yml)")
-    if not project.commit:
-        warn(
-            f"the template source {source} is a plain folder, not a git repository: this domain cannot be "
-            "updated with `copier update` (generate services from a git URL or a git checkout)"
-        )
-    return str(path.resolve())
-
-
 def render_into(project: Project, source: str, data: dict[str, object]) -> list[Path]:
     """Render the domain into a staging folder, check it, then move its files into the service."""
     domain = data["domain_name"]
@@ -204,7 +218,7 @@ def render_into(project: Project, source: str, data: dict[str, object]) -> list[
         except Exception as error:  # Any failure of the render: nothing has been written yet.
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             if "'template_kind'" in first_line:  # Copier refused the answer: no `domain` choice yet.
-                raise CliError(too_old(project, "has no domain sub-template")) from error
+                raise CliError(too_old(project, f"has no {data['template_kind']} sub-template")) from error
             raise CliError(f"rendering the domain failed, nothing was written: {first_line}") from error
         check_template_version(project, staging / DOMAIN_ANSWERS_DIR / f"domain-{domain}.yml", data)
         files = sorted(path.relative_to(staging) for path in staging.rglob("*") if path.is_file())
@@ -225,8 +239,12 @@ def too_old(project: Project, problem: str) -> str:
 def check_template_version(project: Project, answers_file: Path, data: dict[str, object]) -> None:
     """The template at the service's version must know the domain kind and every answer given."""
     if not answers_file.is_file():
-        raise CliError(too_old(project, "has no domain sub-template"))
+        raise CliError(too_old(project, f"has no {data['template_kind']} sub-template"))
     recorded = yaml.safe_load(answers_file.read_text()) or {}
+    # An older template renders without the answers later releases added (in its own wording).
+    for name in domain_answers.ADDED_LATER:
+        if name not in recorded:
+            data.pop(name, None)
     unknown = sorted(set(data) - set(recorded))
     if unknown:
         raise CliError(too_old(project, f"does not know the answers {', '.join(unknown)}"))

@@ -10,7 +10,29 @@ import uuid
 from fastapi_domains import names
 from fastapi_domains.fields import REF, Field, parse_fields
 
-__all__ = ["build", "parse_fields"]
+__all__ = ["ADDED_LATER", "RECORDED", "build", "parse_fields"]
+
+# What every domain's answers file holds, whatever the release it was made at: without one of
+# these, `copier update` would take the question's default (other fields, table or migration).
+# An answer a later release adds stays out: domains made before it lack it and take its default.
+RECORDED = (
+    "template_kind",
+    "domain_name",
+    "entity_name",
+    "entity_class",
+    "table_name",
+    "fields",
+    "database",
+    "pk_type",
+    "revision_id",
+    "down_revision",
+    "migration_date",
+)
+
+
+# Answers a release added after RECORDED, each with a Copier default: a service whose template
+# predates one renders its domains without it.
+ADDED_LATER = ("entity_label",)
 
 
 def build(
@@ -22,6 +44,7 @@ def build(
     down_revision: str,
     entity: str | None = None,
     references: dict[str, dict[str, str]] | None = None,
+    label: str | None = None,
 ) -> dict[str, object]:
     """`references` describes each domain a `ref` field points to (see `reference`)."""
     entity_name = entity or names.singular(domain)
@@ -30,13 +53,26 @@ def build(
         "domain_name": domain,
         "entity_name": entity_name,
         "entity_class": names.class_name(entity_name),
+        "entity_label": label or names.with_article(entity_name),
         "table_name": entity_name,
-        "fields": [
-            {**field.answer(), "ref": (references or {})[field.ref]} if field.type == REF else field.answer()
-            for field in fields
-        ],
+        "fields": field_answers(fields, references or {}),
         "database": database,
         "pk_type": pk_type,
+        **new_revision(down_revision),
+    }
+
+
+def field_answers(fields: list[Field], references: dict[str, dict[str, str]]) -> list[dict[str, object]]:
+    """The fields as the answers store them: a reference with what it needs of the other domain."""
+    return [
+        {**field.answer(), "ref": references[field.ref]} if field.type == REF else field.answer() for field in fields
+    ]
+
+
+def new_revision(down_revision: str) -> dict[str, str]:
+    """A new migration's revision, parent and date, derived once and stored with the answers, so
+    every render of it is the same file."""
+    return {
         "revision_id": uuid.uuid4().hex[:12],
         "down_revision": down_revision,
         "migration_date": dt.datetime.now(dt.UTC).date().isoformat(),
@@ -50,4 +86,6 @@ def reference(answers: dict[str, object]) -> dict[str, str]:
         "entity": str(answers["entity_name"]),
         "entity_class": str(answers["entity_class"]),
         "table": str(answers["table_name"]),
+        # Domains made before labels were stored have none: derived as the CLI derives it.
+        "label": str(answers.get("entity_label") or names.with_article(str(answers["entity_name"]))),
     }

@@ -1,19 +1,24 @@
-"""Field specs of a domain: `FIELD:TYPE[:optional][:unique]` and `FIELD:ref:DOMAIN[:optional]`.
-Standard library only."""
+"""Field specs of a domain: `FIELD:TYPE[:optional][:unique]`, `FIELD:enum:VALUE|VALUE...[:optional]`
+and `FIELD:ref:DOMAIN[:optional]`. Standard library only."""
 
 import keyword
+import re
 from dataclasses import dataclass
 
 from fastapi_domains.names import IDENTIFIER, MAX_NAME_LENGTH
 
-TYPES = ("str", "text", "int", "float", "decimal", "bool", "date", "datetime", "uuid", "json")
+TYPES = ("str", "text", "int", "float", "decimal", "bool", "date", "datetime", "uuid", "json", "email", "url", "enum")
+# One of a fixed set of values (a CHECK constraint), given in the spec: `status:enum:draft|paid`.
+ENUM = "enum"
+# Enum values are stored as written and spelled in URLs and code, hence identifiers.
+ENUM_VALUE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 # A reference to another domain's rows: a foreign key, read back with that row nested.
 REF = "ref"
 MODIFIERS = ("optional", "unique")
 DEFAULT_STR_LENGTH = 255
 # Columns every table has, and names that would shadow SQLAlchemy, Pydantic or list parameters.
 RESERVED = frozenset(
-    {"id", "created_at", "updated_at", "metadata", "model_config", "registry", "limit", "offset", "sort"}
+    {"id", "created_at", "updated_at", "metadata", "model_config", "registry", "limit", "offset", "sort", "q"}
 )
 # Also refused: the list query's count column, module names the generated class bodies use after
 # the fields (a field of that name would hide them), and Pydantic's BaseModel attributes.
@@ -36,12 +41,20 @@ class Field:
     max_length: int | None = None
     # The domain a `ref` field points to.
     ref: str | None = None
+    # The values an `enum` field may hold, in the order given.
+    choices: tuple[str, ...] | None = None
 
     @classmethod
     def from_answer(cls, answer: dict) -> "Field":
         """A field as a domain's answers file stores it (a ref's details reduced to its domain)."""
-        ref = answer.get("ref")
-        return cls(**{**answer, "ref": ref["domain"] if isinstance(ref, dict) else ref})
+        ref, choices = answer.get("ref"), answer.get("choices")
+        return cls(
+            **{
+                **answer,
+                "ref": ref["domain"] if isinstance(ref, dict) else ref,
+                "choices": tuple(choices) if choices else None,
+            }
+        )
 
     def answer(self) -> dict[str, object]:
         """The field as stored in the domain's answers file (every key, always; refs add theirs)."""
@@ -51,6 +64,7 @@ class Field:
             "optional": self.optional,
             "unique": self.unique,
             "max_length": self.max_length,
+            **({"choices": list(self.choices or ())} if self.type == ENUM else {}),
         }
 
     @property
@@ -61,7 +75,11 @@ class Field:
     def spec(self) -> str:
         """The field in the command-line grammar: `email:str:unique`, `customer_id:ref:customers`."""
         modifiers = [name for name, on in (("optional", self.optional), ("unique", self.unique)) if on]
-        type_ = [REF, self.ref] if self.type == REF else [self.type]
+        type_ = [self.type]
+        if self.type == REF:
+            type_.append(self.ref or "")
+        elif self.type == ENUM:
+            type_.append("|".join(self.choices or ()))
         return ":".join([self.name, *type_, *modifiers])
 
 
@@ -91,6 +109,25 @@ def check_unique(name: str, type_: str) -> None:
     # PostgreSQL has no equality operator for `json`, so it cannot back a unique constraint.
     if type_ == "json":
         raise FieldError(f"field {name!r}: a json field cannot be unique")
+    # A handful of values cannot tell rows apart.
+    if type_ == ENUM:
+        raise FieldError(f"field {name!r}: an enum field cannot be unique")
+
+
+def check_choices(name: str, choices: object) -> tuple[str, ...]:
+    """The values of an enum field: identifiers, at least one, none repeated."""
+    values = tuple(choices.split("|")) if isinstance(choices, str) else tuple(choices or ())
+    if not values or values == ("",):
+        raise FieldError(f"enum field {name!r} needs its values: {name}:enum:VALUE|VALUE...")
+    for value in values:
+        if not isinstance(value, str) or not ENUM_VALUE.match(value):
+            raise FieldError(
+                f"enum field {name!r}: value {value!r} must be lowercase snake_case, starting with a letter, "
+                "at most 50 characters"
+            )
+    if len(set(values)) != len(values):
+        raise FieldError(f"enum field {name!r}: a value is repeated")
+    return values
 
 
 def check_ref(name: str, domain: str, modifiers: list[str]) -> Field:
@@ -118,6 +155,10 @@ def parse_spec(spec: str) -> Field:
     if type_ == REF:
         domain, *modifiers = modifiers or [""]
         return check_ref(name, domain, modifiers)
+    choices = None
+    if type_ == ENUM:
+        values, *modifiers = modifiers or [""]
+        choices = check_choices(name, values)
     check_type(name, type_)
     for modifier in modifiers:
         if modifier not in MODIFIERS:
@@ -132,6 +173,7 @@ def parse_spec(spec: str) -> Field:
         optional="optional" in modifiers,
         unique="unique" in modifiers,
         max_length=DEFAULT_STR_LENGTH if type_ == "str" else None,
+        choices=choices,
     )
 
 
@@ -144,6 +186,8 @@ def parse_fields(specs: list) -> list[Field]:
             check_type(spec["name"], spec["type"])
             if spec.get("unique"):
                 check_unique(spec["name"], spec["type"])
+            if spec["type"] == ENUM:
+                spec = {**spec, "choices": check_choices(spec["name"], spec.get("choices"))}
             field = Field(**{"max_length": DEFAULT_STR_LENGTH if spec["type"] == "str" else None, **spec})
         else:
             field = parse_spec(spec)

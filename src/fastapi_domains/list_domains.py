@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from fastapi_domains import external_domain
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, Field
 from fastapi_domains.project import load_project
@@ -29,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # Mermaid attribute types are single words; these read like the columns' SQL types.
 _DIAGRAM_TYPES = {"str": "string", "text": "text", "int": "int", "float": "float", "decimal": "decimal"}
 _DIAGRAM_TYPES |= {"bool": "bool", "date": "date", "datetime": "timestamptz", "uuid": "uuid", "json": "json"}
+_DIAGRAM_TYPES |= {"email": "email", "url": "url", "enum": "enum"}
 
 
 def load(answers_file: Path) -> tuple[dict, list[Field]]:
@@ -37,7 +39,8 @@ def load(answers_file: Path) -> tuple[dict, list[Field]]:
         fields = [Field.from_answer(field) for field in answers.get("fields") or []]
     except (yaml.YAMLError, TypeError, AttributeError) as error:
         raise CliError(f"{answers_file} is not a domain's answers file: {error}") from error
-    missing = sorted({"domain_name", "entity_name", "table_name"} - set(answers))
+    kind_answer = "base_url" if external_domain.is_external(answers) else "table_name"
+    missing = sorted({"domain_name", "entity_name", kind_answer} - set(answers))
     if missing:
         raise CliError(f"{answers_file} is not a domain's answers file: no {', '.join(missing)}")
     return answers, fields
@@ -47,6 +50,8 @@ def describe(answers_file: Path) -> list[str]:
     answers, fields = load(answers_file)
     name, entity = answers["domain_name"], answers["entity_name"]
     version = answers.get("_commit") or "unversioned (plain folder)"
+    if external_domain.is_external(answers):
+        return [f"{name}  (external API {answers['base_url']}, entity {entity}, template {version})"]
     return [
         f"{name}  (entity {entity}, template {version})",
         *(f"  {field.spec()}" for field in fields),
@@ -55,7 +60,8 @@ def describe(answers_file: Path) -> list[str]:
 
 def diagram(answers_files: list[Path], pk_type: str) -> str:
     """`erDiagram` with one entity per table and one relationship per reference."""
-    domains = [load(answers_file) for answers_file in answers_files]
+    # A domain wrapping an external API has no table to draw.
+    domains = [domain for domain in map(load, answers_files) if not external_domain.is_external(domain[0])]
     tables = {answers["domain_name"]: answers["table_name"] for answers, _ in domains}
     key_type = "uuid" if pk_type == "uuid" else "bigint"
     lines = ["erDiagram"]

@@ -1,30 +1,36 @@
-"""Names a domain derives from its folder name. Standard library only: the template's
-copy-time hook imports this module too, so every name is derived in this one place."""
+"""Names a domain derives from its folder name, derived here once and stored as answers (the
+template only substitutes them). The template's copy-time hook imports this module too, in
+Copier's own Python: it passes its example domain's names, so only the CLI needs inflect."""
 
+import functools
 import keyword
 import re
+from typing import Any
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "mice": "mouse"}
-# Words that end in "s" in the singular already.
-_KEEP = ("ss", "us", "is", "news", "series", "species")
+
+
+@functools.cache
+def _inflect() -> Any:
+    # Imported on first use: the copy hook imports this module where inflect is not installed.
+    import inflect  # noqa: PLC0415
+
+    return inflect.engine()
 
 
 def singular(word: str) -> str:
-    """`order_items` -> `order_item`, `categories` -> `category`: the last word is made singular."""
+    """`order_items` -> `order_item`, `categories` -> `category`, `analyses` -> `analysis`,
+    `people` -> `person`: the last word made singular; one that is already (`status`) is kept."""
     head, _, last = word.rpartition("_")
-    prefix = f"{head}_" if head else ""
-    if last in _IRREGULAR:
-        return prefix + _IRREGULAR[last]
-    if last.endswith(_KEEP):
+    found = _inflect().singular_noun(last)
+    if not found:
         return word
-    if last.endswith("ies") and len(last) > 3:
-        return prefix + last[:-3] + "y"
-    if last.endswith(("sses", "xes", "zes", "ches", "shes")):
-        return prefix + last[:-2]
-    if last.endswith("s") and len(last) > 1:
-        return prefix + last[:-1]
-    return word
+    return f"{head}_{found}" if head else found
+
+
+def with_article(entity: str) -> str:
+    """`order_item` -> `an order item`, `book` -> `a book`: the entity in running text."""
+    return _inflect().a(entity.replace("_", " "))
 
 
 def class_name(snake: str) -> str:
@@ -40,9 +46,11 @@ MAX_NAME_LENGTH = 30
 # PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1).
 MAX_IDENTIFIER_BYTES = 63
 # Folders and modules a service has besides its domains (the template's, whether or not present).
-_FOLDERS = {"src", "tests", "alembic", "contract", "conftest", "databases"}
+_FOLDERS = {"src", "tests", "alembic", "contract", "conftest", "databases", "live_server"}
 _MODULES = {"main", "config", "database", "dialect", "discovery", "exceptions", "health", "models", "queries"}
-RESERVED_DOMAINS = frozenset(_FOLDERS | _MODULES | {"request_id", "schemas"})
+_MORE_MODULES = {"request_id", "schemas", "log", "inputs", "body_size", "database_faults", "unhandled_errors"}
+_MORE_MODULES |= {"development_database"}
+RESERVED_DOMAINS = frozenset(_FOLDERS | _MODULES | _MORE_MODULES)
 
 
 class InvalidNameError(ValueError):

@@ -7,7 +7,18 @@ from typing import Any
 
 import questionary
 
-from fastapi_domains.fields import DEFAULT_STR_LENGTH, REF, TYPES, Field, FieldError, check_name, check_ref
+from fastapi_domains import names
+from fastapi_domains.fields import (
+    DEFAULT_STR_LENGTH,
+    ENUM,
+    REF,
+    TYPES,
+    Field,
+    FieldError,
+    check_choices,
+    check_name,
+    check_ref,
+)
 
 TYPE_HELP = {
     "str": "short text, up to 255 characters",
@@ -20,6 +31,9 @@ TYPE_HELP = {
     "datetime": "timestamp with timezone (name ends in _at)",
     "uuid": "UUID",
     "json": "JSON object or array",
+    "email": "email address, stored lowercased",
+    "url": "http(s) URL",
+    "enum": "one of a fixed set of values",
     REF: "reference to a row of another domain (a foreign key)",
 }
 
@@ -84,13 +98,21 @@ def ask_fields(check_field_name: Callable[[str], None], domains: list[str]) -> l
         type_ = _answer(questionary.select(f"Type of {name}:", choices=choices, default=default))
         optional = _answer(questionary.confirm(f"Can {name} be empty (optional)?", default=False))
         if type_ == REF:
-            domain = _answer(questionary.select(f"Which domain does {name} point to?", choices=domains))
+            target = _answer(
+                questionary.select(
+                    f"Which domain does {name} point to?", choices=domains, default=pointed_domain(name, domains)
+                )
+            )
             try:
-                fields.append(check_ref(name, domain, ["optional"] if optional else []))
+                fields.append(check_ref(name, target, ["optional"] if optional else []))
             except FieldError as error:
                 print(f"  {error}")
             continue
-        unique = type_ != "json" and _answer(questionary.confirm(f"Must {name} be unique?", default=False))
+        enum_values = None
+        if type_ == ENUM:
+            typed = _answer(questionary.text(f"Values of {name}, separated by |:", validate=_valid_choices(name)))
+            enum_values = check_choices(name, typed.strip())
+        unique = type_ not in ("json", ENUM) and _answer(questionary.confirm(f"Must {name} be unique?", default=False))
         fields.append(
             Field(
                 name=name,
@@ -98,8 +120,26 @@ def ask_fields(check_field_name: Callable[[str], None], domains: list[str]) -> l
                 optional=optional,
                 unique=unique,
                 max_length=DEFAULT_STR_LENGTH if type_ == "str" else None,
+                choices=enum_values,
             )
         )
+
+
+def pointed_domain(name: str, domains: list[str]) -> str | None:
+    """The domain a reference's name points to, if there is one: `book_id` -> `books`."""
+    entity = name.removesuffix("_id")
+    return next((domain for domain in domains if names.singular(domain) == entity), None)
+
+
+def _valid_choices(name: str) -> Callable[[str], bool | str]:
+    def validate(text: str) -> bool | str:
+        try:
+            check_choices(name, text.strip())
+        except FieldError as error:
+            return str(error)
+        return True
+
+    return validate
 
 
 def confirm(summary: str, question: str) -> bool:

@@ -7,6 +7,7 @@ same command picks up where it stopped: steps already at the target version chan
 """
 
 import argparse
+import os
 import shlex
 import subprocess
 import sys
@@ -15,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import copier
-import yaml
-from copier.errors import CopierError
 
+from fastapi_domains import domain_answers, external_domain
 from fastapi_domains.errors import CliError
-from fastapi_domains.project import ANSWERS_FILE, Project, load_project
+from fastapi_domains.project import ANSWERS_FILE, Project, load_project, read_answers
+from fastapi_domains.releases import newest_release
+from fastapi_domains.template_source import template_source
 
 EXIT_CONFLICTS = 1
 # The labels Copier gives the two sides of an inline conflict.
@@ -82,7 +84,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     require_clean_tree(project.root)
+    require_writable(project.root)
+    # Every refusal comes before the first step commits anything.
+    for answers_file in project.domain_answer_files():
+        check_domain_answers(answers_file)
     target = args.vcs_ref
+    if target is None and newest_release(template_source(project)) is None:
+        # Said once here, rather than Copier warning at every step.
+        print("The template has no release tags: updating to its latest commit (HEAD).", flush=True)
+        target = "HEAD"
     outcomes: list[Outcome] = []
     for step in steps(project):
         before = recorded_commit(project.root / step.answers_file)
@@ -123,7 +133,7 @@ def update_step(root: Path, step: Step, vcs_ref: str | None) -> None:
             unsafe=True,
             quiet=True,
         )
-    except (CopierError, subprocess.CalledProcessError) as error:
+    except Exception as error:  # Copier's own errors, git's run through it, a file it cannot write...
         hint = ""
         if "downgrad" in str(error).lower() and vcs_ref is None:
             # Made from a commit newer than the newest release tag, which is what Copier picks by default.
@@ -134,13 +144,29 @@ def update_step(root: Path, step: Step, vcs_ref: str | None) -> None:
         raise CliError(f"the update of the {step.name} failed: {one_line(error)}{hint}") from error
 
 
+def check_domain_answers(answers_file: Path) -> None:
+    """A domain's answers must all be there: Copier would silently render defaults for a lost one."""
+    answers = read_answers(answers_file)
+    if not answers.get("_src_path") or not answers.get("_commit"):
+        raise CliError(
+            f"{answers_file} lacks _src_path or _commit, the template and version the domain was rendered from, "
+            "without which Copier cannot update it (a domain rendered from a plain folder has no _commit)"
+        )
+    external = external_domain.is_external(answers)
+    recorded = external_domain.RECORDED if external else domain_answers.RECORDED
+    missing = [key for key in recorded if key not in answers]
+    if missing:
+        raise CliError(
+            f"{answers_file} lacks the answer{'s' if len(missing) > 1 else ''} {', '.join(missing)}, which "
+            "`copier update` would replace by defaults; restore it from the file's git history"
+        )
+    if not external and (not isinstance(answers["fields"], list) or not answers["fields"]):
+        raise CliError(f"{answers_file} has no fields to render: its answer fields is {answers['fields']!r}")
+
+
 def recorded_commit(answers_file: Path) -> str | None:
     """The template version an answers file was last rendered from (Copier's `_commit`)."""
-    try:
-        answers = yaml.safe_load(answers_file.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise CliError(f"cannot read {answers_file}: {one_line(error)}") from error
-    return answers.get("_commit")
+    return read_answers(answers_file).get("_commit")
 
 
 def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -148,6 +174,14 @@ def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)  # noqa: S603, S607
     except FileNotFoundError as error:
         raise CliError("git is not installed; Copier updates only work in a git repository") from error
+
+
+def require_writable(root: Path) -> None:
+    """Each step writes the project's files, then commits them into its git folder."""
+    git_dir = Path(git(root, "rev-parse", "--absolute-git-dir").stdout.strip())
+    for folder in (root, git_dir):
+        if not os.access(folder, os.W_OK):
+            raise CliError(f"{folder} is read-only: the update writes the project's files and commits each step")
 
 
 def require_clean_tree(root: Path) -> None:
@@ -199,18 +233,28 @@ def report_conflicts(
     args: argparse.Namespace, root: Path, outcome: Outcome, conflicts: list[str], done: list[Outcome]
 ) -> None:
     resume = ["fastapi-domains", "update", "--vcs-ref", outcome.after or args.vcs_ref or "HEAD"]
-    lines = [
-        f"fastapi-domains: the update of the {outcome.step.name} ({outcome.before} → {outcome.after}) "
-        f"stopped at conflicts in {root}:",
-        *(f"  {name}" for name in conflicts),
-        "Resolve them (look for '<<<<<<< before updating'; delete any .rej file), then, in that folder, "
-        "commit and go on:",
-        f'  git add -A && git commit -m "Update {outcome.step.name} from template {outcome.before} → {outcome.after}"',
-        f"  {shlex.join(resume)}",
-    ]
+    step = f"{outcome.step.name} from template {outcome.before} → {outcome.after}"
+    commands = [f'git add -A && git commit -m "Update {step}"', shlex.join(resume)]
+    lines = conflict_report(
+        f"the update of the {outcome.step.name} ({outcome.before} → {outcome.after})",
+        root,
+        conflicts,
+        "commit and go on",
+        commands,
+    )
     if done:
         lines.append("Already committed: " + "; ".join(outcome.line() for outcome in done))
     print("\n".join(lines), file=sys.stderr)
+
+
+def conflict_report(what: str, root: Path, conflicts: list[str], then: str, commands: list[str]) -> list[str]:
+    """The lines that list a Copier run's conflicts and say what to run once they are resolved."""
+    return [
+        f"fastapi-domains: {what} stopped at conflicts in {root}:",
+        *(f"  {name}" for name in conflicts),
+        f"Resolve them (look for '<<<<<<< before updating'; delete any .rej file), then, in that folder, {then}:",
+        *(f"  {command}" for command in commands),
+    ]
 
 
 def one_line(error: object) -> str:

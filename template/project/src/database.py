@@ -1,7 +1,13 @@
-"""Engine, metadata and the per-request connection dependency."""
+"""Engine, metadata and the per-request connection dependencies.
+
+Writes run in one transaction per request; reads run without one on PostgreSQL (a single
+statement needs no BEGIN and COMMIT: two round trips saved). A connection is never pinged before
+use (another round trip): one the server closed is noticed without I/O and replaced when it is
+taken from the pool, and connections are recycled before servers or proxies drop idle ones.
+"""
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends
@@ -9,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from src import dialect
 from src.config import settings
+from src.database_faults import abort_failed_connections, discard_closed_connections, unavailable_as_503
 
 # Every constraint and index gets a predictable name, so migrations can drop them by name.
 NAMING_CONVENTION = {
@@ -22,25 +29,65 @@ NAMING_CONVENTION = {
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_pre_ping=True)
+def create_engine(url: str, *, limit_statements: bool = True) -> AsyncEngine:
+    """The engine, with every wait bounded by the settings; without `limit_statements`,
+    statements run as long as they need (migrations)."""
+    statement_timeout = settings.DATABASE_STATEMENT_TIMEOUT if limit_statements else None
+    engine = create_async_engine(
+        url,
+        pool_recycle=settings.DATABASE_POOL_RECYCLE,
+        pool_size=settings.DATABASE_POOL_SIZE,
+        max_overflow=settings.DATABASE_MAX_OVERFLOW,
+        pool_timeout=settings.DATABASE_POOL_TIMEOUT,
+        # Errors and logs show the SQL but never the values users sent.
+        hide_parameters=True,
+        connect_args=_connect_args(sa.make_url(url), statement_timeout),
+    )
     dialect.configure_engine(engine)
+    abort_failed_connections(engine)
+    discard_closed_connections(engine)
     return engine
+
+
+def _connect_args(url: sa.URL, statement_timeout: float | None) -> dict[str, Any]:
+    if url.get_backend_name() == "sqlite":
+        # SQLite has no server to time out; the nearest wait is for another writer's lock.
+        return {} if statement_timeout is None else {"timeout": statement_timeout}
+    # asyncpg, the service's PostgreSQL driver.
+    args: dict[str, Any] = {"timeout": settings.DATABASE_CONNECT_TIMEOUT}
+    if statement_timeout is not None:
+        # The server cancels a slow statement; the driver gives up waiting at the same time,
+        # which also catches a network that went silent (the server's answer never comes).
+        args["command_timeout"] = statement_timeout
+        args["server_settings"] = {"statement_timeout": str(round(statement_timeout * 1000))}
+    return args
 
 
 engine = create_engine(settings.DATABASE_URL)
 
 
-def get_engine() -> AsyncEngine:
+async def get_engine() -> AsyncEngine:
+    # A coroutine: FastAPI runs a plain function dependency in a thread, a hop per request.
     return engine
 
 
 async def get_connection(engine: Annotated[AsyncEngine, Depends(get_engine)]) -> AsyncIterator[AsyncConnection]:
-    """One transaction per request: committed on success, rolled back on any error."""
-    async with engine.begin() as connection:
+    """One transaction per request: committed on success, rolled back on any error, and a 503
+    when the database cannot be reached or does not answer in time."""
+    async with unavailable_as_503(), engine.begin() as connection:
+        yield connection
+
+
+async def get_read_connection(engine: Annotated[AsyncEngine, Depends(get_engine)]) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads: each statement on its own, without BEGIN and COMMIT on PostgreSQL
+    (SQLite's transactions cost no round trip, and its driver needs them)."""
+    async with unavailable_as_503(), engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
         yield connection
 
 
 # scope="function" ends the transaction and returns the connection to the pool when the
 # endpoint returns, before the response is serialised and sent.
 DbConnection = Annotated[AsyncConnection, Depends(get_connection, scope="function")]
+ReadConnection = Annotated[AsyncConnection, Depends(get_read_connection, scope="function")]

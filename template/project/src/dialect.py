@@ -21,10 +21,6 @@ FOREIGN_KEY_VIOLATION = "23503"
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>.+)$")
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class UTCDateTime(sa.TypeDecorator[dt.datetime]):
     """Timezone-aware UTC datetimes on both engines.
 
@@ -49,6 +45,29 @@ class UTCDateTime(sa.TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+class clock_now(sa.sql.functions.FunctionElement[dt.datetime]):
+    """The database's clock when the statement runs (not when its transaction began), so a row's
+    timestamps follow the order writes took their locks, whatever the app servers' clocks say.
+
+    PostgreSQL's `now()` is the transaction's start; SQLite's `CURRENT_TIMESTAMP` has whole seconds.
+    """
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "clock_now"
+
+
+@compiles(clock_now)
+def _clock_now_sqlite(element: clock_now, compiler: SQLCompiler, **kw: Any) -> str:
+    # Microseconds, as SQLAlchemy writes datetimes on SQLite, so values sort and compare as text.
+    return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+
+@compiles(clock_now, "postgresql")
+def _clock_now_postgresql(element: clock_now, compiler: SQLCompiler, **kw: Any) -> str:
+    return "clock_timestamp()"
 
 
 def configure_engine(engine: AsyncEngine) -> None:

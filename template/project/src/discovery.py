@@ -31,4 +31,6 @@ def import_domain_modules(module: str) -> list[ModuleType]:
 
 
 def domain_routers() -> list[APIRouter]:
+    # Every table first: a router declares its DELETE's 409 only if another table references its own.
+    import_domain_modules("models")
     return [module.router for module in import_domain_modules("router")]

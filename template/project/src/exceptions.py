@@ -4,24 +4,25 @@ Every error body is `{"error": {"code", "message", "details", "request_id"}}`. D
 subclass `NotFoundError`, `ConflictError`, ... to add their own messages or codes.
 """
 
-import logging
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from src.request_id import HEADER as REQUEST_ID_HEADER
 from src.schemas import ErrorBody, ErrorDetail, ErrorResponse
-
-logger = logging.getLogger(__name__)
 
 _HTTP_CODES = {
     status.HTTP_404_NOT_FOUND: "not_found",
     status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
     status.HTTP_409_CONFLICT: "conflict",
+    status.HTTP_413_CONTENT_TOO_LARGE: "payload_too_large",
 }
+# The methods a 405's `Allow` header may list, in the order it lists them.
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # Where an input error sits: drop the "body"/"query"/... part of the location.
 _LOCATION_ROOTS = {"body", "query", "path", "header", "cookie"}
 
@@ -50,8 +51,11 @@ class ConflictError(DomainError):
 
 
 class InvalidReferenceError(DomainError):
-    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
-    code = "validation_error"
+    """A well-formed id of a row that does not exist: the request conflicts with the data, not
+    with the schema, so it is a 409 (a 422 would say the input itself is malformed)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
     message = "A referenced row does not exist"
 
 
@@ -96,37 +100,64 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     )
 
 
-async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """The error shape for an HTTP error (404, 405, 413, ...); middlewares answer with it too."""
     code = _HTTP_CODES.get(exc.status_code, "http_error")
-    return error_response(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+    return error_response(request, exc.status_code, code, str(exc.detail), headers=headers)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    # The client gets no trace or SQL; the log keeps the details, tied by request id. This handler
-    # runs outside the middlewares (the request id context has ended, and they no longer add the
-    # header), so the id is passed to the log and the response here.
-    request_id = getattr(request.state, "request_id", None)
-    logger.exception("Unhandled error", exc_info=exc, extra={"request_id": request_id})
-    headers = {REQUEST_ID_HEADER: request_id} if request_id else None
-    return error_response(
-        request, status.HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal server error", headers=headers
-    )
+def _allowed_methods(request: Request) -> list[str]:
+    # The router answers 405 with the methods of the first route whose path matches, but the
+    # other routes on that path (POST next to GET) are allowed too: every route is asked.
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in request.app.routes)
+    ]
 
 
 def register_exception_handlers(app: FastAPI) -> None:
+    """Errors raised while handling a request. A bug's exception is `UnhandledErrorMiddleware`'s."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
 
 
+# What each route declares in OpenAPI: every status it can answer, with the error shape, and no other.
+# Every domain route: bad input, a bug, or a database that cannot be reached in time.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status.HTTP_422_UNPROCESSABLE_CONTENT: {"model": ErrorResponse, "description": "Invalid input"},
     status.HTTP_500_INTERNAL_SERVER_ERROR: {"model": ErrorResponse, "description": "Unexpected error"},
+    status.HTTP_503_SERVICE_UNAVAILABLE: {"model": ErrorResponse, "description": "Database unavailable"},
+}
+# Routes that read a body: one that is not readable JSON, or too large.
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_400_BAD_REQUEST: {"model": ErrorResponse, "description": "Unreadable body"},
+    status.HTTP_413_CONTENT_TOO_LARGE: {"model": ErrorResponse, "description": "Body too large"},
 }
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: {"model": ErrorResponse, "description": "No such resource"},
 }
+# Writes to a table with a unique column or a reference.
 CONFLICT_RESPONSE: dict[int | str, dict[str, Any]] = {
-    status.HTTP_409_CONFLICT: {"model": ErrorResponse, "description": "Conflicts with existing data"},
+    status.HTTP_409_CONFLICT: {
+        "model": ErrorResponse,
+        "description": "A unique value is taken, or a referenced row does not exist",
+    },
 }
+
+
+def in_use_response(table: sa.Table) -> dict[int | str, dict[str, Any]]:
+    """The 409 of a DELETE while other rows reference the row, declared only when some table has a
+    foreign key to `table` (discovery imports every domain's models before any router)."""
+    referenced = any(
+        key.target_fullname.split(".")[0] == table.name
+        for other in table.metadata.tables.values()
+        for key in other.foreign_keys
+    )
+    if not referenced:
+        return {}
+    return {status.HTTP_409_CONFLICT: {"model": ErrorResponse, "description": "Other rows still reference it"}}

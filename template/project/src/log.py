@@ -3,12 +3,15 @@
 Every record carries the request id of the request it was logged in (from the
 `X-Request-ID` middleware), so a log line and an error response's `request_id` match.
 The access log is written here too, inside the request, so it carries the id as well.
+Either way a record is one line: what a client sent (a path with `%0A`) cannot forge another.
 """
 
 import datetime as dt
 import json
 import logging
+import re
 import sys
+import textwrap
 import time
 from typing import IO, Any
 
@@ -23,6 +26,8 @@ TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s
 # (but not uvicorn's `color_message`, a terminal-coloured copy of the message).
 _NOT_EXTRA = {"message", "asctime", "request_id", "color_message"}
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | _NOT_EXTRA
+# Control characters (C0, DEL, C1) and the Unicode line separators.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 access_logger = logging.getLogger("src.access")
 
@@ -34,6 +39,35 @@ class RequestIdFilter(logging.Filter):
         if getattr(record, "request_id", None) is None:
             record.request_id = request_id_var.get() or "-"
         return True
+
+
+def escape_controls(text: str) -> str:
+    """`text` on one line: each control character written as its escape (`\\n`, `\\x1b`, ...)."""
+    return _CONTROL_CHARACTERS.sub(lambda match: match[0].encode("unicode_escape").decode("ascii"), text)
+
+
+class TextFormatter(logging.Formatter):
+    """The readable line, its control characters escaped. A traceback keeps its lines, indented
+    under the record, so none of them can pass for a record of its own."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        # The traceback is formatted here, never taken from the copy another handler cached.
+        record.message = record.getMessage()
+        record.asctime = self.formatTime(record)
+        lines = [escape_controls(self.formatMessage(record))]
+        if record.exc_info:
+            lines.append(_indented(self.formatException(record.exc_info)))
+        if record.stack_info:
+            lines.append(_indented(self.formatStack(record.stack_info)))
+        return "\n".join(lines)
+
+
+def _indented(block: str) -> str:
+    lines = (escape_controls(line) for line in block.splitlines())
+    return textwrap.indent("\n".join(lines), "  ")
 
 
 class JsonFormatter(logging.Formatter):
@@ -56,7 +90,7 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> logg
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.name = HANDLER_NAME
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(JsonFormatter() if settings.json_logs else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if settings.json_logs else TextFormatter())
     root = logging.getLogger()
     for old in [old for old in root.handlers if old.name == HANDLER_NAME]:
         root.removeHandler(old)

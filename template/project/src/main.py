@@ -6,12 +6,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from src import database, discovery, health
+from src import database, discovery, health, observability
+from src.body_size import BodySizeLimitMiddleware
 from src.config import Settings, settings
 from src.exceptions import register_exception_handlers
 from src.log import AccessLogMiddleware, configure_logging
 from src.request_id import HEADER as REQUEST_ID_HEADER
 from src.request_id import RequestIdMiddleware
+from src.unhandled_errors import UnhandledErrorMiddleware
 
 
 @asynccontextmanager
@@ -30,6 +32,10 @@ def create_app(app_settings: Settings = settings) -> FastAPI:
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
     )
+    # The last added runs first: the request id is set before anything logs or answers, and
+    # every answer, a bug's 500 and an early 413 included, passes the access log and CORS.
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_size=app_settings.MAX_BODY_SIZE)
     if app_settings.CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,
@@ -39,9 +45,10 @@ def create_app(app_settings: Settings = settings) -> FastAPI:
             allow_headers=["*"],
             expose_headers=[REQUEST_ID_HEADER],
         )
-    # The last added runs first: the request id is set before the access log reads it.
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: metrics count and time every answer.
+    observability.install(app, app_settings)
     register_exception_handlers(app)
     app.include_router(health.router)
     for router in discovery.domain_routers():
@@ -50,4 +57,5 @@ def create_app(app_settings: Settings = settings) -> FastAPI:
 
 
 configure_logging(settings)
+observability.configure(settings)
 app = create_app()

@@ -3,6 +3,7 @@
 import pytest
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr, ValidationError
+from sqlalchemy.engine import make_url
 
 from src import config
 from src.config import Environment, Settings
@@ -39,6 +40,38 @@ def test_production_with_real_settings_starts() -> None:
 def test_production_refuses_the_development_database() -> None:
     (problem,) = problems_of(DATABASE_URL=config.DEVELOPMENT_DATABASE_URL)
     assert problem.startswith("  - DATABASE_URL: ")
+
+
+def development_spellings() -> list[str]:
+    """The development database as an operator might write its URL."""
+    database = make_url(config.DEVELOPMENT_DATABASE_URL).database or ""
+    if config.DEVELOPMENT_DATABASE_URL.startswith("sqlite"):
+        return [f"sqlite+aiosqlite:///{database.removeprefix('./')}", f"sqlite:///{database}"]
+    hosts = ("localhost", "LOCALHOST:5432", "127.0.0.1", "[::1]:5432", "[::1]")
+    return [f"postgresql+asyncpg://postgres@{host}/{database}" for host in hosts] + [
+        f"postgresql://postgres@127.0.0.1:5432/{database}"
+    ]
+
+
+@pytest.mark.parametrize("url", development_spellings())
+def test_production_refuses_the_development_database_however_spelled(url: str) -> None:
+    (problem,) = problems_of(DATABASE_URL=url)
+    assert "development database" in problem
+
+
+def test_production_refuses_the_superuser_without_a_password() -> None:
+    (problem,) = problems_of(DATABASE_URL="postgresql+asyncpg://postgres@db.internal:5432/app")
+    assert "DATABASE_URL" in problem
+    assert "superuser" in problem
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    ["sslcert=/run/secrets/client.crt&sslkey=/run/secrets/client.key", "passfile=/run/secrets/pgpass"],
+)
+def test_production_lets_the_superuser_authenticate_without_a_password(credentials: str) -> None:
+    production(DATABASE_URL=f"postgresql+asyncpg://postgres@db.internal:5432/app?{credentials}")
+    assert problems_of(DATABASE_URL="postgresql+asyncpg://postgres@db.internal:5432/app?sslcert=/run/client.crt")
 
 
 def test_production_refuses_a_placeholder_database_password() -> None:

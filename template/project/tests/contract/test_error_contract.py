@@ -3,15 +3,17 @@
 from collections.abc import AsyncIterator
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from src.exceptions import ConflictError, NotFoundError, register_exception_handlers
 from src.request_id import HEADER, RequestIdMiddleware
+from src.unhandled_errors import UnhandledErrorMiddleware
 
 
 def _error_app() -> FastAPI:
     app = FastAPI()
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
     register_exception_handlers(app)
 
@@ -31,6 +33,18 @@ def _error_app() -> FastAPI:
     async def number(number: int) -> int:
         return number
 
+    # Two routes on one path, in an included router, as every domain has them.
+    things = APIRouter()
+
+    @things.get("/things")
+    async def list_things() -> list[str]:
+        return []
+
+    @things.post("/things")
+    async def add_thing() -> None:
+        return None
+
+    app.include_router(things, prefix="/v1")
     return app
 
 
@@ -82,6 +96,14 @@ async def test_wrong_method(error_client: AsyncClient) -> None:
     response = await error_client.delete("/missing")
     assert response.status_code == 405
     assert_error(response.json(), "method_not_allowed")
+    assert response.headers["Allow"] == "GET"
+
+
+async def test_wrong_method_allows_every_route_of_the_path(error_client: AsyncClient) -> None:
+    for method in ("OPTIONS", "DELETE"):
+        response = await error_client.request(method, "/v1/things")
+        assert response.status_code == 405
+        assert response.headers["Allow"] == "GET, POST"
 
 
 async def test_unexpected_error_hides_internals(error_client: AsyncClient) -> None:

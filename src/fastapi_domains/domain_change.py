@@ -1,0 +1,183 @@
+"""A change to a domain that exists: its answers rewritten to describe it as it now is, its code
+and tests re-rendered by Copier's update at the domain's own template version (so the user's
+edits, committed or not, are merged in), and one new migration, rendered by the template from the
+answers and chained onto the service's single head.
+
+A domain's answers list its changes (`changes`), each with its migration's revision, parent and
+date, derived here once. The template renders only the latest change's migration, and never on
+an update (copier.yml excludes migrations there), so earlier migrations are never rewritten,
+duplicated or deleted: the CLI renders the new one into a staging folder and writes it once.
+"""
+
+import copy
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import copier
+
+from fastapi_domains import domain_answers, external_domain, migrations, working_copy
+from fastapi_domains.add_domain import existing_domains
+from fastapi_domains.errors import CliError
+from fastapi_domains.fields import REF, Field
+from fastapi_domains.list_domains import load
+from fastapi_domains.project import DOMAIN_ANSWERS_DIR, Project, read_answers
+from fastapi_domains.template_source import template_source
+from fastapi_domains.update import EXIT_CONFLICTS, check_domain_answers, conflict_report, one_line
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    answers: dict[str, Any]
+
+    @property
+    def answers_file(self) -> str:
+        return f"{DOMAIN_ANSWERS_DIR}/domain-{self.name}.yml"
+
+    @property
+    def fields(self) -> list[Field]:
+        return [Field.from_answer(answer) for answer in self.answers["fields"]]
+
+    @property
+    def table(self) -> str:
+        return str(self.answers["table_name"])
+
+    def data(self, **changes: object) -> dict[str, Any]:
+        """The answers to render the domain with (Copier's own `_` keys left out), with `changes`."""
+        return {key: value for key, value in self.answers.items() if not key.startswith("_")} | changes
+
+
+def load_domain(project: Project, name: str) -> Domain:
+    """The domain's answers, complete enough to render it again, or a CliError."""
+    answers_file = project.root / DOMAIN_ANSWERS_DIR / f"domain-{name}.yml"
+    if not answers_file.is_file():
+        known = ", ".join(existing_domains(project)) or "none yet"
+        raise CliError(f"the service has no domain {name!r} (its domains: {known})")
+    check_domain_answers(answers_file)
+    answers = read_answers(answers_file)
+    if external_domain.is_external(answers):
+        raise CliError(
+            f"the domain {name!r} wraps an external API: it has no table, fields or migrations to change "
+            f"(its files are src/{name}/, tests/{name}/ and {DOMAIN_ANSWERS_DIR}/domain-{name}.yml)"
+        )
+    return Domain(name, answers)
+
+
+def references_to(project: Project, domain: str) -> list[str]:
+    """The fields of other domains that reference `domain`, as `order_items.customer_id`."""
+    found = []
+    for answers_file in project.domain_answer_files():
+        answers, fields = load(answers_file)
+        other = answers["domain_name"]
+        found += [f"{other}.{field.name}" for field in fields if field.type == REF and field.ref == domain != other]
+    return found
+
+
+def new_change(project: Project, change: str, fields: list[dict[str, Any]] | None = None, **extra: object) -> dict:
+    """A change as the answers store it, with its migration's revision chained onto the single head."""
+    head = migrations.single_head(project.root)
+    # A copy of the fields: shared with the domain's `fields`, the answers file would write YAML aliases.
+    described = {"fields": copy.deepcopy(fields)} if fields is not None else {}
+    return {"change": change, **described, **extra} | domain_answers.new_revision(head)
+
+
+def render_migration(project: Project, domain: Domain, data: dict[str, Any], change: dict) -> tuple[str, bytes]:
+    """The change's migration, rendered from the domain's template at its version into a staging
+    folder: its path in the service and its content. Nothing is written to the service."""
+    source = template_source(Project(project.root, domain.answers))
+    with tempfile.TemporaryDirectory(prefix="fastapi-domains-") as scratch:
+        staging = Path(scratch) / "domain"
+        try:
+            copier.run_copy(
+                source,
+                staging,
+                data=data,
+                vcs_ref=domain.answers["_commit"],
+                # Only the migration is needed: the code and tests are not rendered (a second faster).
+                exclude=["src", "tests"],
+                defaults=True,
+                unsafe=True,
+                quiet=True,
+            )
+        except Exception as error:  # Any failure of the render: nothing has been written yet.
+            raise CliError(f"rendering the migration failed, nothing was written: {one_line(error)}") from error
+        rendered = sorted((staging / migrations.VERSIONS_DIR).glob(f"*_{change['revision_id']}_*.py"))
+        recorded = staging / domain.answers_file
+        if len(rendered) != 1 or not recorded.is_file() or "changes" not in read_answers(recorded):
+            raise CliError(
+                f"the domain {domain.name}'s template version ({domain.answers['_commit']}) cannot change a domain; "
+                "update the service to a newer template first (`fastapi-domains update`), then run this again"
+            )
+        path = rendered[0].relative_to(staging).as_posix()
+        if (project.root / path).exists():
+            raise CliError(f"{path} exists already and is never overwritten; nothing was written")
+        return path, rendered[0].read_bytes()
+
+
+def change_fields(
+    project: Project, domain: Domain, fields: list[dict], change: dict, *, doing: str, dry_run: bool
+) -> int:
+    """Re-render the domain with `fields` and `change` appended to its changes, and write the
+    change's migration; `doing` says what it does (`adding phone to the domain customers`)."""
+    changed = {"fields": fields, "changes": [*domain.answers.get("changes", []), change]}
+    migration, text = render_migration(project, domain, domain.data(**changed), change)
+    with working_copy.working_copy(project.root) as snapshot:
+        try:
+            copier.run_update(
+                str(snapshot),
+                answers_file=domain.answers_file,
+                vcs_ref=domain.answers["_commit"],
+                data=changed,
+                defaults=True,
+                overwrite=True,
+                unsafe=True,
+                quiet=True,
+            )
+        except Exception as error:  # Copier's own errors, git's run through it...: only the copy was touched.
+            failed = f"re-rendering the domain {domain.name} failed, nothing was written"
+            raise CliError(f"{failed}: {one_line(error)}") from error
+        result = working_copy.result(snapshot)
+    files = {**result.files, migration: text}
+    if dry_run:
+        print_plan(project, doing, files, migration, result.conflicts)
+        return 0
+    marks = file_marks(project, files)
+    working_copy.apply(project.root, files)
+    if result.conflicts:
+        lines = conflict_report(
+            f"{doing} (at its template version {domain.answers['_commit']})",
+            project.root,
+            result.conflicts,
+            "check the change",
+            ["uv run alembic upgrade head", f"uv run pytest tests/{domain.name}"],
+        )
+        print("\n".join(lines), file=sys.stderr)
+        return EXIT_CONFLICTS
+    print(f"Done {doing}, re-rendered at its template version {domain.answers['_commit']} with your edits:")
+    print("\n".join(f"  {marks[name]} {name}" for name in sorted(files)))
+    print(f"Next: `uv run alembic upgrade head`, then `uv run pytest tests/{domain.name}`.")
+    return 0
+
+
+def file_marks(project: Project, files: dict[str, bytes | None]) -> dict[str, str]:
+    """`A`dded, `M`odified or `D`eleted, as git says it, for each file about to be written."""
+    return {
+        name: "D" if content is None else "M" if (project.root / name).exists() else "A"
+        for name, content in files.items()
+    }
+
+
+def print_plan(
+    project: Project, doing: str, files: dict[str, bytes | None], migration: str, conflicts: list[str]
+) -> None:
+    marks = file_marks(project, files)
+    print(f"Dry run: {doing} would change these files (nothing was written):")
+    print("\n".join(f"  {marks[name]} {name}" for name in sorted(files)))
+    if conflicts:
+        print("and would stop at conflicts with your edits in:")
+        print("\n".join(f"  {name}" for name in conflicts))
+    print(f"The migration it would write, {migration}:")
+    print((files[migration] or b"").decode(), end="")

@@ -1,0 +1,152 @@
+"""`fastapi-domains field add DOMAIN SPEC... [--default VALUE]` and `field remove DOMAIN NAME`:
+a domain's fields changed as if they had been there (or not) from the start, with one migration."""
+
+import argparse
+from pathlib import Path
+
+from fastapi_domains import domain_answers, names
+from fastapi_domains.add_domain import FIELD_GRAMMAR, resolve_references
+from fastapi_domains.domain_change import Domain, change_fields, load_domain, new_change, references_to
+from fastapi_domains.errors import CliError
+from fastapi_domains.field_defaults import DefaultError, parse_default
+from fastapi_domains.fields import REF, Field, FieldError, parse_fields
+from fastapi_domains.project import load_project
+
+# Columns every table has besides its fields; other domains' references point to `id`.
+TABLE_COLUMNS = ("id", "created_at", "updated_at")
+# The grammar part of `domain`'s help (its examples add domains).
+GRAMMAR = FIELD_GRAMMAR.partition("examples:")[0]
+ADD_HELP = f"""\
+{GRAMMAR}
+A required field needs --default VALUE: the table may have rows, and the migration fills them
+with it (then drops the column's default, as the model has none). With `unique`, the migration
+fails on a table whose rows would then hold duplicates.
+
+examples:
+  fastapi-domains field add customers phone:str:optional
+  fastapi-domains field add customers tier:int --default 1
+  fastapi-domains field add order_items coupon_id:ref:customers:optional
+
+"""
+CHANGE_HELP = """\
+The domain is re-rendered by `copier update` at its own template version, with your edits (even
+uncommitted ones) merged in; a conflict stops with the files to resolve. One new migration is
+written, chained onto the single head; --dry-run prints the files and the migration instead.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "field",
+        help="add fields to a domain or remove one (code, tests and a migration)",
+        description="Add fields to a domain or remove one: its code, tests and answers follow, and one "
+        "migration changes its table.",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="add fields to a domain",
+        description="Add fields to a domain, as if they had been there from the start.",
+        epilog=ADD_HELP + CHANGE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add.add_argument("domain", metavar="DOMAIN", help="the domain, e.g. customers")
+    add.add_argument("specs", nargs="+", metavar="SPEC", help="a field as in `domain --field`, e.g. phone:str:optional")
+    add.add_argument("--default", metavar="VALUE", help="the value a required field gets in the rows the table has")
+    add.set_defaults(handler=handle_add)
+    remove = actions.add_parser(
+        "remove",
+        help="remove a field from a domain",
+        description="Remove a field from a domain: its column is dropped (a downgrade brings the column back empty).",
+        epilog=CHANGE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    remove.add_argument("domain", metavar="DOMAIN", help="the domain, e.g. customers")
+    remove.add_argument("name", metavar="NAME", help="the field, e.g. phone")
+    remove.set_defaults(handler=handle_remove)
+    for action in (add, remove):
+        add_common_options(action)
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", type=Path, default=Path(), metavar="DIR", help="the service (default: .)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the files it would change and the migration; change nothing"
+    )
+
+
+def handle_add(args: argparse.Namespace) -> int:
+    project = load_project(args.project)
+    domain = load_domain(project, args.domain)
+    try:
+        added = parse_fields(args.specs)
+        check_clashes(domain, added)
+        references = resolve_references(project, added)
+        foreign_keys = {field.name: references[field.ref]["table"] for field in added if field.type == REF}
+        names.check_identifier_lengths(domain.table, [field.name for field in added], foreign_keys)
+    except (FieldError, names.InvalidNameError) as error:
+        raise CliError(str(error)) from error
+    defaults = fill_defaults(added, args.default, str(domain.answers["pk_type"]))
+    answers = domain_answers.field_answers(added, references)
+    change = new_change(project, "add_fields", answers, **({"defaults": defaults} if defaults else {}))
+    doing = f"adding {', '.join(field.name for field in added)} to the domain {domain.name}"
+    fields = [*domain.answers["fields"], *answers]
+    return change_fields(project, domain, fields, change, doing=doing, dry_run=args.dry_run)
+
+
+def check_clashes(domain: Domain, added: list[Field]) -> None:
+    """New names must be free in the domain, and no reference may nest its row under a field's name."""
+    fields = domain.fields
+    for field in added:
+        if field.name in {old.name for old in fields}:
+            raise FieldError(f"the domain {domain.name} has a field {field.name!r} already")
+        if field.type == REF and field.ref == domain.name:
+            raise FieldError(f"field {field.name!r}: a domain cannot reference itself")
+    every = [*fields, *added]
+    for field in every:
+        if field.type == REF and field.nested in {other.name for other in every}:
+            raise FieldError(f"field {field.nested!r} clashes with the row {field.name!r} nests under that key")
+
+
+def fill_defaults(added: list[Field], default: str | None, pk_type: str) -> dict[str, object]:
+    """The value of each required field in the rows the table has: `--default`, checked for each."""
+    required = [field for field in added if not field.optional]
+    if default is None:
+        for field in required:
+            raise CliError(
+                f"field {field.name!r} is required and the table may have rows: give --default VALUE to fill them, "
+                f"or add it as {field.spec()}:optional"
+            )
+        return {}
+    if not required:
+        raise CliError("--default fills a required field in the rows the table has; the fields given are all optional")
+    defaults = {}
+    for field in required:
+        try:
+            defaults[field.name] = parse_default(field, default, pk_type)
+        except DefaultError as error:
+            raise CliError(f"{error} (for the field {field.spec()})") from error
+    return defaults
+
+
+def handle_remove(args: argparse.Namespace) -> int:
+    project = load_project(args.project)
+    domain = load_domain(project, args.domain)
+    fields = domain.answers["fields"]
+    removed = [answer for answer in fields if answer["name"] == args.name]
+    if not removed:
+        if args.name in TABLE_COLUMNS:
+            referencing = references_to(project, domain.name) if args.name == "id" else []
+            used = f"; other domains' references point to it: {', '.join(referencing)}" if referencing else ""
+            raise CliError(f"{args.name!r} is a column every table has, not a field: it cannot be removed{used}")
+        known = ", ".join(answer["name"] for answer in fields)
+        raise CliError(f"the domain {domain.name} has no field {args.name!r} (its fields: {known})")
+    if len(fields) == 1:
+        raise CliError(
+            f"{args.name!r} is the only field of {domain.name}, and a domain needs one; "
+            f"remove the domain instead: fastapi-domains remove {domain.name}"
+        )
+    change = new_change(project, "drop_field", removed)
+    doing = f"removing {args.name} from the domain {domain.name}"
+    remaining = [answer for answer in fields if answer["name"] != args.name]
+    return change_fields(project, domain, remaining, change, doing=doing, dry_run=args.dry_run)

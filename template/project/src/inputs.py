@@ -1,0 +1,227 @@
+"""The input contract: strict types for every value a request may carry.
+
+A value is accepted only when its column can hold it and the OpenAPI schema says so, so the
+schema predicts every 422 and no input reaches the database as a 500:
+
+- no lax coercion: a JSON body's `"1"` is not an integer, `1` is not a string or a boolean
+  (but `5.0` is the integer 5, as JSON Schema has it);
+- a query or path value is read as the JSON literal it spells (`5`, `true`, `2.5`), then held to
+  the same strict type (pydantic alone would take `1_000`, ` 1` or `yes`);
+- text never holds NUL (PostgreSQL refuses it), numbers are finite, decimals fit NUMERIC(12, 2),
+  dates and datetimes are spelled as ISO 8601 / RFC 3339 strings, and a datetime converts to UTC
+  on both databases (years 2 to 9998, whatever the offset);
+- a JSON document is an object or array of those same values;
+- an email address or URL is held to a pattern narrower than the standards allow (plain ASCII
+  dot-atoms, hosts of letters, digits and single hyphens), so that every address the schema
+  admits is one the validator takes, and an email is stored lowercased.
+"""
+
+import datetime as dt
+import json
+import math
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Annotated, Any
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BeforeValidator, Field, PlainValidator, RootModel, Strict, WithJsonSchema
+
+NO_NUL = r"^[^\x00]*$"
+DECIMAL = r"^-?(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
+DATE = r"^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+# Years 0001 and 9999 are left out: an offset can push them outside what Python and SQLite store.
+DATETIME = (
+    r"^(000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+    r"-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# A host name: labels of letters and digits joined by single hyphens (IDNA refuses "--" in some
+# places), each at most 62 characters.
+_LABEL = r"[A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20}){0,2}"
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+# At most 64 characters before the @ and 3 labels and a top-level domain of letters after it:
+# within every limit email-validator enforces, so the schema never admits an address it refuses.
+EMAIL = rf"^{_ATOM}{{1,32}}(\.{_ATOM}{{1,31}})?@({_LABEL}\.){{1,3}}[A-Za-z]{{2,24}}$"
+EMAIL_MAX_LENGTH = 254
+_URL_CHARS = r"[A-Za-z0-9._~%!$&'()*+,;=:@-]"
+URL = rf"^https?://({_LABEL}\.)*{_LABEL}(:[0-9]{{1,5}})?(/{_URL_CHARS}*)*(\?({_URL_CHARS}|[/?])*)?$"
+URL_MAX_LENGTH = 2048
+
+
+def _from_query(value: Any) -> Any:
+    """A query or path string as the JSON literal it spells; anything else is left to fail."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+    return value
+
+
+def _whole(value: Any) -> Any:
+    """JSON Schema counts 5.0 as an integer: take it as 5 (but never a boolean or a string)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _spelled(pattern: str, form: str) -> BeforeValidator:
+    """Accept only a string matching `pattern` (the OpenAPI schema states the same pattern)."""
+    regex = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or not regex.match(value):
+            raise ValueError(f"must be {form}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC)
+
+
+_EMAIL = re.compile(EMAIL)
+
+
+def _email(value: Any) -> str:
+    """An address the schema's pattern admits, checked by email-validator (syntax only: no DNS, and
+    names such as `.local` a private network uses are taken), lowercased so that `unique` is
+    case-insensitive and a filter finds it however it is spelled."""
+    if not isinstance(value, str) or len(value) > EMAIL_MAX_LENGTH or not _EMAIL.fullmatch(value):
+        raise ValueError("must be an email address like ada@example.com")
+    try:
+        checked = validate_email(value, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"must be an email address like ada@example.com: {error}") from error
+    return checked.normalized.lower()
+
+
+# Numbers and booleans given in a query string or a path. Validators run outermost first, so a
+# type's own limits come before these: `Annotated[inputs.Integer, Field(ge=1), inputs.Whole]`.
+FromQuery = BeforeValidator(_from_query)
+Whole = BeforeValidator(_whole)
+
+Text = Annotated[str, Strict(), Field(pattern=NO_NUL)]
+Integer = Annotated[int, Strict()]
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Boolean = Annotated[bool, Strict()]
+Numeric = Annotated[
+    Decimal,
+    _spelled(DECIMAL, "a decimal string with at most 10 digits before the point and 2 after, e.g. 19.99"),
+    WithJsonSchema({"type": "string", "pattern": DECIMAL, "examples": ["19.99"]}),
+]
+Date = Annotated[
+    dt.date,
+    _spelled(DATE, "a date like 2024-01-31"),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE}),
+]
+Datetime = Annotated[
+    dt.datetime,
+    _spelled(DATETIME, "a datetime with a timezone, like 2024-01-31T09:30:00Z (years 2 to 9998)"),
+    AfterValidator(_in_utc),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": DATETIME}),
+]
+Uuid = Annotated[
+    uuid.UUID,
+    _spelled(UUID, "a UUID like 0b6f4c2e-8a0e-4f5b-9c3d-2e1f0a9b8c7d"),
+    WithJsonSchema({"type": "string", "format": "uuid", "pattern": UUID}),
+]
+
+Email = Annotated[
+    str,
+    PlainValidator(_email),
+    WithJsonSchema(
+        {"type": "string", "pattern": EMAIL, "maxLength": EMAIL_MAX_LENGTH, "examples": ["ada@example.com"]},
+    ),
+]
+Url = Annotated[
+    str,
+    Strict(),
+    Field(pattern=URL, max_length=URL_MAX_LENGTH, examples=["https://example.com/path"]),
+]
+
+# Items of an `__in` filter (`?status__in=draft,paid`), each spelled so that its pattern alone
+# decides: integers of at most 9 digits fit a 32-bit column, ids of at most 15 fit a JSON number.
+INT_ITEM = r"-?(0|[1-9][0-9]{0,8})"
+ID_ITEM = r"[1-9][0-9]{0,14}"
+UUID_ITEM = UUID.strip("^$")
+IN_MAX_ITEMS = 50
+
+
+def text_item(max_length: int) -> str:
+    """A text value with no comma (the separator) and no NUL."""
+    return rf"[^,\x00]{{1,{max_length}}}"
+
+
+def choice_item(choices: Iterable[str]) -> str:
+    return "(" + "|".join(re.escape(choice) for choice in choices) + ")"
+
+
+def comma_separated(item: str, convert: Callable[[str], Any]) -> Any:
+    """A query value listing 1 to IN_MAX_ITEMS values matching `item`, separated by commas, read
+    as the list of `convert(value)`; the OpenAPI schema states the same pattern."""
+    pattern = rf"^{item}(,{item}){{0,{IN_MAX_ITEMS - 1}}}$"
+    regex = re.compile(pattern)
+
+    def check(value: Any) -> list[Any]:
+        if not isinstance(value, str) or not regex.fullmatch(value):
+            raise ValueError(f"must be 1 to {IN_MAX_ITEMS} values separated by commas, each matching {item}")
+        return [convert(part) for part in value.split(",")]
+
+    # `Any`, not `list`: FastAPI would read a list as a repeated query parameter.
+    return Annotated[Any, PlainValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})]
+
+
+_Key = Annotated[str, Field(pattern=NO_NUL)]
+
+
+class JsonValue(
+    RootModel[
+        Text
+        | Integer
+        | Number
+        | Boolean
+        | list["JsonValue"]
+        | Annotated[dict[_Key, "JsonValue"], Field(json_schema_extra={"additionalProperties": False})]
+        | None
+    ]
+):
+    """One JSON value as the contract takes it: the OpenAPI schema of `JsonDocument`'s contents."""
+
+
+_JsonDocumentSchema = (
+    list[JsonValue] | Annotated[dict[_Key, JsonValue], Field(json_schema_extra={"additionalProperties": False})]
+)
+_MAX_DEPTH = 32
+
+
+def _json_document(value: Any) -> dict[str, Any] | list[Any]:
+    """One error naming the field (not one per union member) for anything that is not a JSON
+    object or array of finite numbers and NUL-free text, nested at most `_MAX_DEPTH` deep."""
+    if not isinstance(value, dict | list):
+        raise ValueError("must be a JSON object or array")
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > _MAX_DEPTH:
+            raise ValueError(f"must not nest deeper than {_MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            if any(not isinstance(key, str) or "\x00" in key for key in item):
+                raise ValueError("object keys must be text without NUL characters")
+            pending += [(child, depth + 1) for child in item.values()]
+        elif isinstance(item, list):
+            pending += [(child, depth + 1) for child in item]
+        elif isinstance(item, str) and "\x00" in item:
+            raise ValueError("text must not contain NUL characters")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("numbers must be finite (no NaN or Infinity)")
+        elif item is not None and not isinstance(item, str | int | float):
+            raise ValueError("must hold only JSON values")
+    return value
+
+
+JsonDocument = Annotated[Any, PlainValidator(_json_document, json_schema_input_type=_JsonDocumentSchema)]
