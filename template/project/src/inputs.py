@@ -8,8 +8,9 @@ schema predicts every 422 and no input reaches the database as a 500:
 - a query or path value is read as the JSON literal it spells (`5`, `true`, `2.5`), then held to
   the same strict type (pydantic alone would take `1_000`, ` 1` or `yes`);
 - text never holds NUL (PostgreSQL refuses it), numbers are finite, decimals fit NUMERIC(12, 2),
-  dates and datetimes are spelled as ISO 8601 / RFC 3339 strings, and a datetime converts to UTC
-  on both databases (years 2 to 9998, whatever the offset);
+  dates and datetimes are spelled as ISO 8601 / RFC 3339 strings in years 2 to 9998 (so a
+  datetime converts to UTC on both databases whatever its offset, and no date becomes
+  PostgreSQL's infinity);
 - a JSON document is an object or array of those same values;
 - an email address or URL is held to a pattern narrower than the standards allow (plain ASCII
   dot-atoms, hosts of letters, digits and single hyphens), so that every address the schema
@@ -30,10 +31,12 @@ from pydantic import AfterValidator, BeforeValidator, Field, PlainValidator, Roo
 
 NO_NUL = r"^[^\x00]*$"
 DECIMAL = r"^-?(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
-DATE = r"^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-# Years 0001 and 9999 are left out: an offset can push them outside what Python and SQLite store.
+# Years 0001 and 9999 are left out: an offset can push a datetime outside what Python and SQLite
+# store, and asyncpg writes Python's first and last date as PostgreSQL's -infinity and infinity.
+YEAR = r"(000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+DATE = rf"^{YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 DATETIME = (
-    r"^(000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+    rf"^{YEAR}"
     r"-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
@@ -116,7 +119,7 @@ Numeric = Annotated[
 ]
 Date = Annotated[
     dt.date,
-    _spelled(DATE, "a date like 2024-01-31"),
+    _spelled(DATE, "a date like 2024-01-31 (years 2 to 9998)"),
     WithJsonSchema({"type": "string", "format": "date", "pattern": DATE}),
 ]
 Datetime = Annotated[
