@@ -1,6 +1,7 @@
 -- wrk script: random reads of existing rows, the same sequence for every app (fixed seed).
 --   BENCH_MODE=one   GET /orders/{id}, id uniform in [BENCH_ID_MIN, BENCH_ID_MAX]
 --   BENCH_MODE=list  GET /orders?limit=BENCH_LIMIT&offset=N, N uniform in [0, BENCH_OFFSET_MAX]
+-- BENCH_PATH reads another collection than /orders; BENCH_TOKEN sends `Authorization: Bearer`.
 -- done() prints one machine-readable line: BENCH_RESULT {json}.
 
 local mode = os.getenv("BENCH_MODE") or "one"
@@ -8,6 +9,12 @@ local id_min = tonumber(os.getenv("BENCH_ID_MIN") or "1")
 local id_max = tonumber(os.getenv("BENCH_ID_MAX") or "1")
 local limit = os.getenv("BENCH_LIMIT") or "50"
 local offset_max = tonumber(os.getenv("BENCH_OFFSET_MAX") or "0")
+local path = os.getenv("BENCH_PATH") or "/orders"
+local token = os.getenv("BENCH_TOKEN")
+local headers = {}
+if token then
+  headers["Authorization"] = "Bearer " .. token
+end
 
 function init(args)
   math.randomseed(tonumber(os.getenv("BENCH_SEED") or "1"))
@@ -15,9 +22,9 @@ end
 
 function request()
   if mode == "list" then
-    return wrk.format("GET", "/orders?limit=" .. limit .. "&offset=" .. math.random(0, offset_max))
+    return wrk.format("GET", path .. "?limit=" .. limit .. "&offset=" .. math.random(0, offset_max), headers)
   end
-  return wrk.format("GET", "/orders/" .. math.random(id_min, id_max))
+  return wrk.format("GET", path .. "/" .. math.random(id_min, id_max), headers)
 end
 
 function done(summary, latency, requests)

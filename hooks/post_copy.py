@@ -1,12 +1,11 @@
 """Copy-time task of the template (run by Copier's `_tasks`, only on copy).
 
-For a new project: add the example domain through the domain sub-template, from the
-project's own `_src_path` at its `_commit`, so it can be updated like any other domain;
-then make the service's first commit, since `copier update` needs a clean, committed tree.
-A domain copy needs nothing here.
+For a new project: add the auth domain when asked for (see `add_auth.py`), then the example
+domain through the domain sub-template, from the project's own `_src_path` at its `_commit`, so
+each can be updated like any other domain; then make the service's first commit, since
+`copier update` needs a clean, committed tree. A domain copy needs nothing here.
 """
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,27 +16,15 @@ import yaml
 
 # The CLI's own answer builder, from this same template checkout: names are derived once.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from fastapi_domains import domain_answers
+import add_auth
+
+from fastapi_domains import domain_answers, migrations
 
 EXAMPLE_FIELDS = [
     {"name": "name", "type": "str", "max_length": 200},
     {"name": "description", "type": "text", "optional": True},
     {"name": "price", "type": "decimal"},
 ]
-
-
-def resolve_source(source: str) -> str:
-    """The template source as an update can reach it later."""
-    if "://" in source or source.startswith(("gh:", "gl:", "git@")) or Path(source).is_absolute():
-        return source
-    # The user typed a relative path; the shell's PWD tells where it was relative to.
-    resolved = Path(os.environ.get("PWD", ".")) / source
-    print(
-        f"fastapi-domains: the template path {source!r} is relative; `copier update` will only work from "
-        f"the same folder. Generate with an absolute path or a git URL to avoid this.",
-        file=sys.stderr,
-    )
-    return str(resolved.resolve())
 
 
 def add_example_domain(answers: dict) -> None:
@@ -49,10 +36,10 @@ def add_example_domain(answers: dict) -> None:
         label="an item",
         database=answers["database"],
         pk_type=answers["pk_type"],
-        down_revision="",
+        down_revision=migrations.single_head(Path()),
     )
     copier.run_copy(
-        resolve_source(answers["_src_path"]),
+        add_auth.resolve_source(answers["_src_path"], warn=True),
         ".",
         data=data,
         vcs_ref=answers.get("_commit"),
@@ -87,6 +74,8 @@ def main(kind: str) -> None:
     if kind != "project":
         return
     answers = yaml.safe_load(Path(".copier-answers.yml").read_text())
+    if answers.get("auth") == "jwt":
+        add_auth.add_auth(answers, add_auth.resolve_source(answers["_src_path"], warn=True))
     if answers.get("example_domain"):
         add_example_domain(answers)
     first_commit(answers)

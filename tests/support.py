@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -150,11 +151,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def request(method: str, url: str, body: dict | None = None) -> tuple[int, Any]:
-    """One HTTP request to a served service: its status and decoded JSON body (None if empty)."""
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    outgoing = urllib.request.Request(url, data, headers, method=method)  # noqa: S310 - a local server
+def request(
+    method: str,
+    url: str,
+    body: dict | None = None,
+    *,
+    form: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
+    """One HTTP request to a served service, with a JSON `body` or a urlencoded `form`: its status
+    and decoded JSON body (None if empty)."""
+    sent = dict(headers or {})
+    data = None
+    if body is not None:
+        data, sent["Content-Type"] = json.dumps(body).encode(), "application/json"
+    elif form is not None:
+        data, sent["Content-Type"] = urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"
+    outgoing = urllib.request.Request(url, data, sent, method=method)  # noqa: S310 - a local server
     try:
         with urllib.request.urlopen(outgoing, timeout=10) as reply:  # noqa: S310 - a local server
             content = reply.read()

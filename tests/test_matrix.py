@@ -27,12 +27,13 @@ VARIANTS: dict[str, tuple[dict, bool]] = {
             "api_prefix": "/api/v1",
             "license": "Apache-2.0",
             "cors_origins": "https://app.example.com, http://localhost:3000",
+            "auth": "jwt",
         },
         True,
     ),
     "pg-int": ({"database": "postgresql"}, True),
     "sqlite-uuid-prefix": (
-        {"pk_type": "uuid", "api_prefix": "/v2", "license": "BSD-3-Clause", "with_docker": False},
+        {"pk_type": "uuid", "api_prefix": "/v2", "license": "BSD-3-Clause", "with_docker": False, "auth": "jwt"},
         True,
     ),
     # sqlite + int + no prefix (with the example domain, that is the default render: test_project_render.py).
@@ -41,7 +42,7 @@ VARIANTS: dict[str, tuple[dict, bool]] = {
         True,
     ),
     "py3.12": ({"python_version": "3.12", "license": "proprietary", "with_ci": False}, False),
-    "py3.13-pg-uuid": ({"python_version": "3.13", "database": "postgresql", "pk_type": "uuid"}, False),
+    "py3.13-pg-uuid": ({"python_version": "3.13", "database": "postgresql", "pk_type": "uuid", "auth": "jwt"}, False),
 }
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",
@@ -63,6 +64,7 @@ ANSWERED = (
     "with_ci",
     "example_domain",
     "python_version",
+    "auth",
 )
 
 
@@ -102,6 +104,8 @@ def test_each_answer_value_is_in_the_matrix() -> None:
         ("with_ci", "True"),
         ("with_ci", "False"),
         ("example_domain", "False"),
+        ("auth", "none"),
+        ("auth", "jwt"),
         *(("license", name) for name in [*LICENSE_FIRST_LINES, "none"]),
     }
     assert expected <= seen
@@ -140,6 +144,8 @@ def test_files_follow_the_answers(renders, variant: str) -> None:
         spdx = None if answers["license"] == "proprietary" else answers["license"]
         assert pyproject["project"].get("license") == spdx
     assert (project / "src" / "items").is_dir() == answers["example_domain"]
+    assert (project / "src" / "auth").is_dir() == (answers["auth"] == "jwt")
+    assert any(dep.startswith("pyjwt") for dep in pyproject["project"]["dependencies"]) == (answers["auth"] == "jwt")
     for origin in filter(None, (part.strip() for part in answers["cors_origins"].split(","))):
         assert f'"{origin}",' in (project / "src" / "config.py").read_text()
 

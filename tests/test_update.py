@@ -77,7 +77,7 @@ def release_v2(template: Path) -> None:
     migration.write_text("# Written by template 0.2.0.\n" + migration.read_text())
     # The answer `description` becomes `summary`; the migration step carries the user's value over.
     edit(template / "copier.yml", "\ndescription:\n", "\nsummary:\n")
-    edit(template / "copier.yml", "_migrations: []\n", RENAME_MIGRATION)
+    edit(template / "copier.yml", "_migrations:\n", RENAME_MIGRATION)
     for path in (template / "template/project").rglob("*.jinja"):
         text = path.read_text()
         path.write_text(re.sub(r"(\{\{\s*)description\b", r"\1summary", text))

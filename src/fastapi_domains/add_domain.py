@@ -16,7 +16,7 @@ from pathlib import Path
 import copier
 import yaml
 
-from fastapi_domains import domain_answers, external_domain, migrations, names, prompts
+from fastapi_domains import access, domain_answers, external_domain, migrations, names, prompts
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, TYPES, Field, FieldError, parse_fields
 from fastapi_domains.project import DOMAIN_ANSWERS_DIR, Project, load_project
@@ -33,6 +33,13 @@ examples:
   fastapi-domains domain customers --field name:str --field email:str:unique
   fastapi-domains domain order_items --field customer_id:ref:customers --field price:decimal \\
     --field shipped_at:datetime:optional
+  fastapi-domains domain notes --field body:text --access owner
+access (needs a service made with auth=jwt):
+  public (the default): anyone calls every route;
+  authenticated: every route needs a signed-in user's token;
+  writes: anyone reads, POST, PATCH and DELETE need a token;
+  owner: each user reads and changes only their own rows (an owner_id column set from the
+  token), a superuser every row; no other domain may reference such a domain.
 """
 _TABLENAME = re.compile(r"""__tablename__\s*=\s*["']([^"']+)["']""")
 
@@ -55,6 +62,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="one field as FIELD:TYPE[:optional][:unique] or FIELD:ref:DOMAIN[:optional]; repeat for each",
     )
     parser.add_argument("--entity", metavar="SINGULAR", help="singular name of one row (default: derived from NAME)")
+    parser.add_argument(
+        "--access",
+        default=access.PUBLIC,
+        metavar="LEVEL",
+        help=f"who may call the routes: {', '.join(access.LEVELS)} (default: public; see below)",
+    )
     parser.add_argument("--project", type=Path, default=Path(), metavar="DIR", help="the service (default: .)")
     parser.add_argument("--no-input", action="store_true", help="never prompt; fail if something is missing")
     parser.add_argument(
@@ -75,7 +88,10 @@ def handle(args: argparse.Namespace) -> int:
     except names.InvalidNameError as error:
         raise CliError(str(error)) from error
     check_free(project, domain, entity)
+    level = access.check(project, args.access)
     if args.external is not None:
+        if level != access.PUBLIC:
+            raise CliError("an external domain has no rows of its own to protect: give --external without --access")
         return add_external(project, domain, entity, args)
 
     def check_field_name(name: str) -> None:
@@ -88,13 +104,21 @@ def handle(args: argparse.Namespace) -> int:
         elif args.no_input or not prompts.interactive():
             raise CliError("no fields given: add one --field FIELD:TYPE[:optional][:unique] per field")
         else:
-            fields = prompts.ask_fields(check_field_name, existing_domains(project))
+            # The auth domain is no ref target (its users are reached with --access owner).
+            referable = [name for name in existing_domains(project) if name != access.AUTH_DOMAIN]
+            fields = prompts.ask_fields(check_field_name, referable)
             asked = True
         own = {"domain": domain, "entity": entity, "entity_class": names.class_name(entity), "table": entity}
         own["label"] = names.with_article(entity)
+        if level == access.OWNER:
+            check_owner_fields(domain, fields)
         references = resolve_references(project, fields, own)
         foreign_keys = {field.name: references[field.ref]["table"] for field in fields if field.type == REF}
-        names.check_identifier_lengths(entity, [field.name for field in fields], foreign_keys)
+        columns = [field.name for field in fields]
+        if level == access.OWNER:
+            foreign_keys[access.OWNER_COLUMN] = access.USER_TABLE
+            columns.append(access.OWNER_COLUMN)
+        names.check_identifier_lengths(entity, columns, foreign_keys)
     except (FieldError, names.InvalidNameError) as error:
         raise CliError(str(error)) from error
 
@@ -107,11 +131,15 @@ def handle(args: argparse.Namespace) -> int:
         down_revision=migrations.single_head(project.root),
         entity=entity,
         references=references,
+        access=level,
     )
     if asked and not prompts.confirm(summary(domain, entity, fields), f"Add the domain {domain}?"):
         raise CliError("cancelled; nothing was written")
     written = render_into(project, source, data)
-    print(f"Added the domain {domain} (entity {entity}) from {source} at {project.commit or 'its working tree'}:")
+    guarded = "" if level == access.PUBLIC else f", access {level}"
+    print(
+        f"Added the domain {domain} (entity {entity}{guarded}) from {source} at {project.commit or 'its working tree'}:"
+    )
     for path in written:
         print(f"  {path}")
     print(f"Next: `uv run alembic upgrade head`, then `uv run pytest tests/{domain}`.")
@@ -132,6 +160,22 @@ def add_external(project: Project, domain: str, entity: str, args: argparse.Name
         f"then `uv run pytest tests/{domain}`."
     )
     return 0
+
+
+def check_owner_fields(domain: str, fields: list[Field]) -> None:
+    """An owner-scoped domain's own `owner_id` column takes that name, and its rows cannot form a
+    tree (a parent could be another user's row)."""
+    for field in fields:
+        if field.name == access.OWNER_COLUMN:
+            raise CliError(
+                f"field {field.name!r}: --access owner adds an {access.OWNER_COLUMN} column (the user whose row it is, "
+                "from the token); choose another name"
+            )
+        if field.type == REF and field.ref == domain:
+            raise CliError(
+                f"field {field.name!r} references its own domain, and with --access owner a row's parent could be "
+                "another user's; leave the field out, or choose another access"
+            )
 
 
 def existing_domains(project: Project) -> list[str]:
@@ -168,6 +212,16 @@ def resolve_references(
                 raise CliError(
                     f"field {field.name!r} references the domain {field.ref!r}, which wraps an external API "
                     "and has no table to reference"
+                )
+            if access.is_auth(answers):
+                raise CliError(
+                    f"field {field.name!r} references the auth domain: a domain reaches its users with --access "
+                    f"owner (an {access.OWNER_COLUMN} column set from the token), not with a ref field"
+                )
+            if access.level(answers) == access.OWNER:
+                raise CliError(
+                    f"field {field.name!r} references the domain {field.ref!r}, whose rows are private to their "
+                    "owners (access owner): a reference could reach another user's row"
                 )
             references[field.ref] = domain_answers.reference(answers)
         except (yaml.YAMLError, TypeError, KeyError) as error:
@@ -241,6 +295,8 @@ def check_template_version(project: Project, answers_file: Path, data: dict[str,
     if not answers_file.is_file():
         raise CliError(too_old(project, f"has no {data['template_kind']} sub-template"))
     recorded = yaml.safe_load(answers_file.read_text()) or {}
+    if data.get("access", access.PUBLIC) != access.PUBLIC and "access" not in recorded:
+        raise CliError(too_old(project, "has no access rules (--access)"))
     # An older template renders without the answers later releases added (in its own wording).
     for name in domain_answers.ADDED_LATER:
         if name not in recorded:

@@ -31,8 +31,8 @@ RECORDED = (
 
 
 # Answers a release added after RECORDED, each with a Copier default: a service whose template
-# predates one renders its domains without it.
-ADDED_LATER = ("entity_label",)
+# predates one renders its domains without it (`access` then only as public, its default).
+ADDED_LATER = ("entity_label", "access")
 
 
 def build(
@@ -45,8 +45,10 @@ def build(
     entity: str | None = None,
     references: dict[str, dict[str, str]] | None = None,
     label: str | None = None,
+    access: str = "public",
 ) -> dict[str, object]:
-    """`references` describes each domain a `ref` field points to (see `reference`)."""
+    """`references` describes each domain a `ref` field points to (see `reference`); `access` says
+    who may call the domain's routes (see `fastapi_domains.access`)."""
     entity_name = entity or names.singular(domain)
     return {
         "template_kind": "domain",
@@ -58,6 +60,7 @@ def build(
         "fields": field_answers(fields, references or {}),
         "database": database,
         "pk_type": pk_type,
+        "access": access,
         **new_revision(down_revision),
     }
 

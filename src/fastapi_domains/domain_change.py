@@ -18,7 +18,7 @@ from typing import Any
 
 import copier
 
-from fastapi_domains import domain_answers, external_domain, migrations, working_copy
+from fastapi_domains import access, domain_answers, external_domain, migrations, working_copy
 from fastapi_domains.add_domain import existing_domains
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, Field
@@ -56,8 +56,10 @@ def load_domain(project: Project, name: str) -> Domain:
     if not answers_file.is_file():
         known = ", ".join(existing_domains(project)) or "none yet"
         raise CliError(f"the service has no domain {name!r} (its domains: {known})")
-    check_domain_answers(answers_file)
     answers = read_answers(answers_file)
+    if access.is_auth(answers):
+        raise CliError(access.NOT_A_DOMAIN_TO_CHANGE)
+    check_domain_answers(answers_file)
     if external_domain.is_external(answers):
         raise CliError(
             f"the domain {name!r} wraps an external API: it has no table, fields or migrations to change "

@@ -4,7 +4,7 @@ a domain's fields changed as if they had been there (or not) from the start, wit
 import argparse
 from pathlib import Path
 
-from fastapi_domains import domain_answers, names
+from fastapi_domains import access, domain_answers, names
 from fastapi_domains.add_domain import FIELD_GRAMMAR, resolve_references
 from fastapi_domains.domain_change import Domain, change_fields, load_domain, new_change, references_to
 from fastapi_domains.errors import CliError
@@ -97,9 +97,15 @@ def handle_add(args: argparse.Namespace) -> int:
 def check_clashes(domain: Domain, added: list[Field]) -> None:
     """New names must be free in the domain, and no reference may nest its row under a field's name."""
     fields = domain.fields
+    owned = access.level(domain.answers) == access.OWNER
     for field in added:
         if field.name in {old.name for old in fields}:
             raise FieldError(f"the domain {domain.name} has a field {field.name!r} already")
+        if owned and field.name == access.OWNER_COLUMN:
+            raise FieldError(
+                f"the domain {domain.name} has an {access.OWNER_COLUMN} column already (access owner: the user whose "
+                "row it is)"
+            )
         if field.type == REF and field.ref == domain.name:
             raise FieldError(f"field {field.name!r}: a domain cannot reference itself")
     every = [*fields, *added]

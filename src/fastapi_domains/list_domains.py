@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from fastapi_domains import external_domain
+from fastapi_domains import access, external_domain
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, Field
 from fastapi_domains.project import load_project
@@ -39,8 +39,12 @@ def load(answers_file: Path) -> tuple[dict, list[Field]]:
         fields = [Field.from_answer(field) for field in answers.get("fields") or []]
     except (yaml.YAMLError, TypeError, AttributeError) as error:
         raise CliError(f"{answers_file} is not a domain's answers file: {error}") from error
-    kind_answer = "base_url" if external_domain.is_external(answers) else "table_name"
-    missing = sorted({"domain_name", "entity_name", kind_answer} - set(answers))
+    if access.is_auth(answers):  # The template's users and tokens: no entity, no fields of its own.
+        expected = {"domain_name"}
+    else:
+        kind_answer = "base_url" if external_domain.is_external(answers) else "table_name"
+        expected = {"domain_name", "entity_name", kind_answer}
+    missing = sorted(expected - set(answers))
     if missing:
         raise CliError(f"{answers_file} is not a domain's answers file: no {', '.join(missing)}")
     return answers, fields
@@ -48,23 +52,36 @@ def load(answers_file: Path) -> tuple[dict, list[Field]]:
 
 def describe(answers_file: Path) -> list[str]:
     answers, fields = load(answers_file)
-    name, entity = answers["domain_name"], answers["entity_name"]
+    name = answers["domain_name"]
     version = answers.get("_commit") or "unversioned (plain folder)"
+    if access.is_auth(answers):
+        return [f"{name}  (users and tokens: register, login, refresh; table {access.USER_TABLE}, template {version})"]
+    entity = answers["entity_name"]
     if external_domain.is_external(answers):
         return [f"{name}  (external API {answers['base_url']}, entity {entity}, template {version})"]
+    level = access.level(answers)
+    guarded = "" if level == access.PUBLIC else f", access {level}"
     return [
-        f"{name}  (entity {entity}, template {version})",
+        f"{name}  (entity {entity}{guarded}, template {version})",
         *(f"  {field.spec()}" for field in fields),
     ]
 
 
 def diagram(answers_files: list[Path], pk_type: str) -> str:
     """`erDiagram` with one entity per table and one relationship per reference."""
-    # A domain wrapping an external API has no table to draw.
-    domains = [domain for domain in map(load, answers_files) if not external_domain.is_external(domain[0])]
+    # A domain wrapping an external API has no table to draw; the auth domain's users are drawn
+    # only as the owners of owner-scoped domains' rows.
+    domains = [
+        (answers, fields)
+        for answers, fields in map(load, answers_files)
+        if not external_domain.is_external(answers) and not access.is_auth(answers)
+    ]
+    owned = [answers for answers, _ in domains if access.level(answers) == access.OWNER]
     tables = {answers["domain_name"]: answers["table_name"] for answers, _ in domains}
     key_type = "uuid" if pk_type == "uuid" else "bigint"
     lines = ["erDiagram"]
+    if owned:
+        lines += [f"    {access.USER_TABLE} {{", f"        {key_type} id PK", "        email email UK", "    }"]
     for answers, fields in domains:
         lines.append(f"    {answers['table_name']} {{")
         lines.append(f"        {key_type} id PK")
@@ -72,6 +89,8 @@ def diagram(answers_files: list[Path], pk_type: str) -> str:
             type_ = key_type if field.type == REF else _DIAGRAM_TYPES[field.type]
             key = " FK" if field.type == REF else " UK" if field.unique else ""
             lines.append(f"        {type_} {field.name}{key}")
+        if access.level(answers) == access.OWNER:
+            lines.append(f"        {key_type} {access.OWNER_COLUMN} FK")
         lines += ["        timestamptz created_at", "        timestamptz updated_at", "    }"]
     for answers, fields in domains:
         for field in fields:
@@ -79,6 +98,8 @@ def diagram(answers_files: list[Path], pk_type: str) -> str:
                 # One parent to many children; an optional reference lets a child have none.
                 parent = "|o" if field.optional else "||"
                 lines.append(f'    {tables[field.ref]} {parent}--o{{ {answers["table_name"]} : "{field.name}"')
+    for answers in owned:
+        lines.append(f'    {access.USER_TABLE} ||--o{{ {answers["table_name"]} : "{access.OWNER_COLUMN}"')
     return "\n".join(lines)
 
 

@@ -49,7 +49,7 @@ MAX_IDENTIFIER_BYTES = 63
 _FOLDERS = {"src", "tests", "alembic", "contract", "conftest", "databases", "live_server"}
 _MODULES = {"main", "config", "database", "dialect", "discovery", "exceptions", "health", "models", "queries"}
 _MORE_MODULES = {"request_id", "schemas", "log", "inputs", "body_size", "database_faults", "unhandled_errors"}
-_MORE_MODULES |= {"development_database"}
+_MORE_MODULES |= {"development_database", "auth"}  # auth: the users domain, once `auth=jwt`
 RESERVED_DOMAINS = frozenset(_FOLDERS | _MODULES | _MORE_MODULES)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import copier
 
-from fastapi_domains import domain_answers, external_domain
+from fastapi_domains import access, domain_answers, external_domain
 from fastapi_domains.errors import CliError
 from fastapi_domains.project import ANSWERS_FILE, Project, load_project, read_answers
 from fastapi_domains.releases import newest_release
@@ -152,15 +152,15 @@ def check_domain_answers(answers_file: Path) -> None:
             f"{answers_file} lacks _src_path or _commit, the template and version the domain was rendered from, "
             "without which Copier cannot update it (a domain rendered from a plain folder has no _commit)"
         )
-    external = external_domain.is_external(answers)
-    recorded = external_domain.RECORDED if external else domain_answers.RECORDED
+    external, auth = external_domain.is_external(answers), access.is_auth(answers)
+    recorded = external_domain.RECORDED if external else access.AUTH_RECORDED if auth else domain_answers.RECORDED
     missing = [key for key in recorded if key not in answers]
     if missing:
         raise CliError(
             f"{answers_file} lacks the answer{'s' if len(missing) > 1 else ''} {', '.join(missing)}, which "
             "`copier update` would replace by defaults; restore it from the file's git history"
         )
-    if not external and (not isinstance(answers["fields"], list) or not answers["fields"]):
+    if not (external or auth) and (not isinstance(answers["fields"], list) or not answers["fields"]):
         raise CliError(f"{answers_file} has no fields to render: its answer fields is {answers['fields']!r}")
 
 

@@ -4,7 +4,7 @@ Every error body is `{"error": {"code", "message", "details", "request_id"}}`. D
 subclass `NotFoundError`, `ConflictError`, ... to add their own messages or codes.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request, status
@@ -31,6 +31,8 @@ class DomainError(Exception):
     status_code: int = status.HTTP_500_INTERNAL_SERVER_ERROR
     code: str = "internal_error"
     message: str = "Internal server error"
+    # Headers the answer carries, e.g. a 401's `WWW-Authenticate`.
+    headers: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, message: str | None = None, details: list[ErrorDetail] | None = None) -> None:
         self.message = message or self.message
@@ -42,6 +44,24 @@ class NotFoundError(DomainError):
     status_code = status.HTTP_404_NOT_FOUND
     code = "not_found"
     message = "Not found"
+
+
+class UnauthorizedError(DomainError):
+    """No credentials, or credentials that prove nothing: a missing, malformed, expired or revoked
+    token, or one of a user who may no longer sign in."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    code = "unauthorized"
+    message = "Not authenticated"
+    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
+
+
+class ForbiddenError(DomainError):
+    """Authenticated, but not allowed to do this."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+    message = "Not allowed"
 
 
 class ConflictError(DomainError):
@@ -90,7 +110,7 @@ def _field(location: tuple[Any, ...]) -> str:
 
 
 async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
-    return error_response(request, exc.status_code, exc.code, exc.message, exc.details)
+    return error_response(request, exc.status_code, exc.code, exc.message, exc.details, exc.headers)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -147,6 +167,14 @@ CONFLICT_RESPONSE: dict[int | str, dict[str, Any]] = {
         "model": ErrorResponse,
         "description": "A unique value is taken, or a referenced row does not exist",
     },
+}
+
+# Routes that need a signed-in user, and those only a superuser may call.
+UNAUTHORIZED_RESPONSE: dict[int | str, dict[str, Any]] = {
+    status.HTTP_401_UNAUTHORIZED: {"model": ErrorResponse, "description": "Missing, invalid or expired token"},
+}
+FORBIDDEN_RESPONSE: dict[int | str, dict[str, Any]] = {
+    status.HTTP_403_FORBIDDEN: {"model": ErrorResponse, "description": "Not allowed for this user"},
 }
 
 
