@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fastapi_domains import new_service
 from tests import support
 from tests.test_cli_domain import cli
 
@@ -27,6 +28,15 @@ def test_new_generates_the_service_and_prints_the_next_commands(made: tuple[Path
     assert (service / "src" / "items" / "router.py").is_file()
     for command in ("uv sync", "uv run alembic upgrade head", "uv run pytest"):
         assert f"  {command}\n" in output
+
+
+@pytest.mark.parametrize("auth", ["none", "jwt"])
+def test_a_service_with_auth_is_told_to_make_its_first_superuser(tmp_path: Path, auth: str) -> None:
+    (tmp_path / ".copier-answers.yml").write_text(f"template_kind: project\nauth: {auth}\n")
+    commands = new_service.next_commands(tmp_path)
+    superuser = [command for command in commands if "create-superuser" in command]
+    assert len(superuser) == (auth == "jwt")
+    assert commands[-1] == "uv run uvicorn src.main:app --reload"
 
 
 @pytest.mark.parametrize(

@@ -132,4 +132,7 @@ def next_commands(service: Path) -> list[str]:
     steps = [f"cd {service}", "uv sync", "cp .env.example .env"]
     if "database: postgresql" in answers:
         steps.append("# PostgreSQL must be running; the next step creates the development database")
-    return [*steps, "uv run alembic upgrade head", "uv run pytest", "uv run uvicorn src.main:app --reload"]
+    steps += ["uv run alembic upgrade head", "uv run pytest"]
+    if "auth: jwt" in answers:
+        steps.append("uv run python -m src.auth create-superuser admin@example.com   # asks for a password")
+    return [*steps, "uv run uvicorn src.main:app --reload"]
