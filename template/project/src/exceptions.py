@@ -109,8 +109,14 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in parts) or str(location[0] if location else "")
 
 
-async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+def domain_error_response(request: Request, exc: DomainError) -> JSONResponse:
+    """A domain error's answer. A route returns it, instead of raising the error, when the writes
+    it made before the error must still be committed (raising rolls the transaction back)."""
     return error_response(request, exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+
+
+async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    return domain_error_response(request, exc)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

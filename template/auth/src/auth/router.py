@@ -25,18 +25,12 @@ from src.exceptions import (
     FORBIDDEN_RESPONSE,
     NOT_FOUND_RESPONSE,
     UNAUTHORIZED_RESPONSE,
-    DomainError,
-    error_response,
+    domain_error_response,
 )
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 # Routes only a superuser may call: a 401 without a valid token, a 403 for other users.
 SUPERUSER_RESPONSES = {**UNAUTHORIZED_RESPONSE, **FORBIDDEN_RESPONSE}
-
-
-def kept(request: Request, error: DomainError) -> JSONResponse:
-    """The error's answer, returned instead of raised so the request's writes are committed."""
-    return error_response(request, error.status_code, error.code, error.message, error.details, error.headers)
 
 
 @router.post(
@@ -69,7 +63,7 @@ async def login(
     try:
         return await service.login(connection, form.username, form.password)
     except exceptions.InvalidCredentialsError as error:
-        return kept(request, error)
+        return domain_error_response(request, error)
 
 
 @router.post(
@@ -87,7 +81,7 @@ async def refresh(request: Request, connection: DbConnection, data: RefreshReque
     try:
         return await service.refresh(connection, data.refresh_token)
     except exceptions.InvalidRefreshTokenError as error:
-        return kept(request, error)
+        return domain_error_response(request, error)
 
 
 @router.post(
@@ -116,7 +110,7 @@ async def get_me(user: CurrentActiveUser) -> Mapping[str, Any]:
 
 @router.post(
     "/password",
-    # No body: the annotation's JSONResponse is the error answered (see `kept`).
+    # No body: the annotation's JSONResponse is the error answered (see `domain_error_response`).
     response_model=None,
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
@@ -138,7 +132,7 @@ async def change_password(
     try:
         await service.change_password(connection, user, data.current_password, data.new_password)
     except exceptions.WrongPasswordError as error:
-        return kept(request, error)
+        return domain_error_response(request, error)
     return None
 
 
