@@ -37,6 +37,79 @@ def class_name(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
 
 
+def words(snake: str) -> str:
+    """`order_items` -> `order items`: a name in running text."""
+    return snake.replace("_", " ")
+
+
+def env_prefix(domain: str) -> str:
+    """`order_items` -> `ORDER_ITEMS_`: the prefix of the domain's environment variables."""
+    return f"{domain.upper()}_"
+
+
+def nested_key(field: str) -> str:
+    """`customer_id` -> `customer`: where a read nests the row a reference field points to."""
+    return field.removesuffix("_id")
+
+
+# OpenAPI examples that read like real data, by a field's name (its last word), then its type.
+_TEXT_EXAMPLES = {
+    "name": "Ada Lovelace",
+    "title": "Notes on the Analytical Engine",
+    "city": "London",
+    "country": "United Kingdom",
+    "company": "Acme Ltd",
+    "phone": "+44 20 7946 0958",
+    "code": "AE-1843",
+    "sku": "AE-1843",
+    "slug": "analytical-engine",
+    "username": "ada",
+    "color": "teal",
+    "colour": "teal",
+    "address": "12 St James's Square",
+    "description": "Hand-built in small batches, tested before it ships.",
+    "note": "Leave the parcel with the concierge.",
+    "body": "The engine weaves algebraic patterns as the loom weaves flowers and leaves.",
+}
+_NUMBER_EXAMPLES = {"quantity": 3, "count": 12, "age": 36, "year": 1843, "stock": 140, "rating": 4.5}
+_TYPE_EXAMPLES: dict[str, object] = {
+    "text": "A few sentences that describe it, as a person would write them.",
+    "int": 42,
+    "float": 2.5,
+    "decimal": "19.99",
+    "bool": True,
+    "date": "2024-05-17",
+    "datetime": "2024-05-17T09:30:00Z",
+    "uuid": "3f2c8a9e-6b1d-4c7e-9a52-0d4b8f1e7c36",
+    "json": {"size": "M", "tags": ["new", "sale"]},
+    "email": "ada.lovelace@example.com",
+    "url": "https://example.com/analytical-engine",
+}
+# Ids of the first row of either key type.
+_REF_EXAMPLES = {"int": 1, "uuid": "0190a6f4-7b1c-7d3e-9a52-0d4b8f1e7c36"}
+
+
+def example(field: dict[str, object], pk_type: str = "int") -> object:
+    """A value of `field` (an answers file's field) that reads like real data, for OpenAPI."""
+    name, type_ = str(field["name"]), str(field["type"])
+    last = name.rsplit("_", 1)[-1]
+    if type_ == "enum":
+        return list(field["choices"])[0]  # type: ignore[call-overload]
+    if type_ == "ref":
+        return _REF_EXAMPLES[pk_type]
+    if type_ in ("str", "text"):
+        found = _TEXT_EXAMPLES.get(name) or _TEXT_EXAMPLES.get(last)
+        if found is None:
+            found = _TYPE_EXAMPLES["text"] if type_ == "text" else words(name).capitalize()
+        return found[: int(field.get("max_length") or 255)]  # type: ignore[call-overload]
+    if type_ in ("int", "float"):
+        number = _NUMBER_EXAMPLES.get(last, _TYPE_EXAMPLES[type_])
+        return float(number) if type_ == "float" else int(number)  # type: ignore[arg-type]
+    if type_ == "decimal" and last in ("price", "amount", "total", "cost"):
+        return "19.99"
+    return _TYPE_EXAMPLES[type_]
+
+
 def is_identifier(name: str) -> bool:
     return bool(IDENTIFIER.match(name)) and not keyword.iskeyword(name)
 
