@@ -104,6 +104,6 @@ class Crud(Generic[ReadT, PageT]):
     async def _returned(self, connection: AsyncConnection, row: Mapping[str, Any]) -> ReadT:
         if not self._refs:
             return self.read_model.model_validate(row)
-        found = await self.get(connection, row["id"])
-        assert found is not None  # Written by this same transaction.
-        return found
+        # Read back with the rows it references, in the same transaction.
+        result = await connection.execute(self._select, {"id_": row["id"]})
+        return self.read_model.model_validate(result.mappings().one())
