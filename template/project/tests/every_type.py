@@ -24,8 +24,17 @@ from src.dialect import UTCDateTime
 from src.exceptions import ConflictError, NotFoundError, register_exception_handlers
 from src.lists import Filter, ListSettings, list_params
 from src.models import IdMixin, TimestampMixin
-from src.schemas import Decimal2, EntityId, EntityIdParam, PageBase, PatchSchema, ReadSchema, RequestSchema, RowId
-from src.schemas import UTCDatetime
+from src.schemas import (
+    Decimal2,
+    EntityId,
+    EntityIdParam,
+    PageBase,
+    PatchSchema,
+    ReadSchema,
+    RequestSchema,
+    RowId,
+    UTCDatetime,
+)
 
 
 class Base(DeclarativeBase):

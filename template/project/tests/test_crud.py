@@ -11,6 +11,11 @@ from tests.every_type import URL, ParentInUseError, parent_rows, parents, rows
 from tests.test_inputs import MISSING_ID
 
 
+def selects(statements: list[str]) -> list[str]:
+    """The statements that read (savepoints stand in for the request's transaction)."""
+    return [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+
+
 async def make_parent(connection: AsyncConnection) -> str | int:
     parent = (await connection.execute(parents.insert().returning(parents.c.id), {"name": "Ada"})).scalar_one()
     return parent if isinstance(parent, int) else str(parent)
@@ -52,7 +57,7 @@ async def test_a_read_nests_the_row_it_references_in_one_statement(
     with count_statements(engine) as statements:
         assert (await every_type_client.get(f"{URL}/{created['id']}")).json() == created
         assert (await every_type_client.get(URL)).json()["items"] == [created, orphan]
-    assert len(statements) == 2, statements
+    assert len(selects(statements)) == 2, statements
 
 
 async def test_a_referenced_row_cannot_be_deleted(every_type_client: AsyncClient, connection: AsyncConnection) -> None:

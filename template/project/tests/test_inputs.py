@@ -155,9 +155,11 @@ async def test_a_required_field_is_required_and_never_null(every_type_client: As
     assert_invalid(await every_type_client.post(URL, json={"note": "no name"}), "name")
     assert_invalid(await every_type_client.patch(f"{URL}/{created['id']}", json={"name": None}), "name")
     # An optional one may be emptied; an empty PATCH changes nothing, not even updated_at.
-    changed = await every_type_client.patch(f"{URL}/{created['id']}", json={"note": None})
-    assert changed.json() == created
-    assert (await every_type_client.patch(f"{URL}/{created['id']}", json={})).json() == created
+    changed = (await every_type_client.patch(f"{URL}/{created['id']}", json={"note": "Note"})).json()
+    emptied = (await every_type_client.patch(f"{URL}/{created['id']}", json={"note": None})).json()
+    assert {**emptied, "updated_at": None} == {**created, "updated_at": None}
+    assert emptied["updated_at"] >= changed["updated_at"] >= created["updated_at"]
+    assert (await every_type_client.patch(f"{URL}/{created['id']}", json={})).json() == emptied
 
 
 async def test_values_read_back_as_the_contract_spells_them(every_type_client: AsyncClient) -> None:

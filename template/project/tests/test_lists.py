@@ -32,6 +32,11 @@ ROWS: list[dict[str, Any]] = [
 ]
 
 
+def selects(statements: list[str]) -> list[str]:
+    """The statements that read (savepoints stand in for the request's transaction)."""
+    return [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+
+
 async def create_rows(client: AsyncClient, connection: AsyncConnection) -> list[dict[str, Any]]:
     """ROWS, every other one referencing a parent row."""
     parent = (await connection.execute(parents.insert().returning(parents.c.id), {"name": "Parent"})).scalar_one()
@@ -134,7 +139,7 @@ async def test_every_exact_filter(every_type_client: AsyncClient, connection: As
             expected = [row for row in rows if row[field] == wanted]
             assert (page["items"], page["total"]) == (expected, len(expected)), (field, wanted)
     for field in ("email", "website", "status", "parent_id"):
-        wanted = rows[1][field]
+        wanted = next(row[field] for row in rows if row[field] is not None)
         page = (await every_type_client.get(URL, params={field: wanted})).json()
         assert page["items"] == [row for row in rows if row[field] == wanted], field
 
@@ -165,7 +170,7 @@ async def test_every_range_filter(
         while True:
             with count_statements(engine) as statements:
                 page = (await every_type_client.get(URL, params={**params, **paging})).json()
-            assert len(statements) == 1, statements
+            assert len(selects(statements)) == 1, statements
             walked += page["items"]
             if page["next"] is None:
                 break
@@ -193,7 +198,7 @@ async def test_q_searches_every_text_field_ignoring_case(
     for needle in ("NOTE 1", "ROW3@", "example.com/5", "%", "_"):
         with count_statements(engine) as statements:
             page = (await every_type_client.get(URL, params={"q": needle, "total": "true"})).json()
-        assert len(statements) == 2, statements  # The page, and the count asked for.
+        assert len(selects(statements)) == 2, statements  # The page, and the count asked for.
         expected = [row for row in rows if matches(row, needle)]
         assert expected, needle
         assert (page["items"], page["total"]) == (expected, len(expected)), needle
