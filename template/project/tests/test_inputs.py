@@ -36,7 +36,6 @@ REFUSED: dict[str, list[Any]] = {
     "status": ["no_such_value", "", 1, True],
     "parent_id": ["not-an-id", "1", True, 2**53],
 }
-BODY_REFUSALS = [(field, value) for field, values in REFUSED.items() for value in values]
 # Query values each list filter refuses.
 BAD_FILTERS = {
     "name": ["nul \x00 inside"],
@@ -62,7 +61,6 @@ BAD_FILTERS = {
     "parent_id__in": ["1,0", "x"],
     "q": ["", "nul \x00 inside"],
 }
-FILTER_REFUSALS = [(field, value) for field, values in BAD_FILTERS.items() for value in values]
 PAGING_REFUSALS = [
     "limit=0",
     "limit=101",
@@ -95,11 +93,12 @@ async def create(client: AsyncClient, **values: Any) -> dict[str, Any]:
     return response.json()
 
 
-@pytest.mark.parametrize(("field", "value"), BODY_REFUSALS, ids=repr)
-async def test_a_value_the_field_refuses_is_422(every_type_client: AsyncClient, field: str, value: Any) -> None:
-    assert_invalid(await every_type_client.post(URL, **raw_json({"name": "Grace", field: value})), field)
-    # The body is checked before the row is looked up.
-    assert_invalid(await every_type_client.patch(f"{URL}/{MISSING_ID}", **raw_json({field: value})), field)
+@pytest.mark.parametrize("field", REFUSED)
+async def test_a_value_the_field_refuses_is_422(every_type_client: AsyncClient, field: str) -> None:
+    for value in REFUSED[field]:
+        assert_invalid(await every_type_client.post(URL, **raw_json({"name": "Grace", field: value})), field)
+        # The body is checked before the row is looked up.
+        assert_invalid(await every_type_client.patch(f"{URL}/{MISSING_ID}", **raw_json({field: value})), field)
 
 
 async def test_a_refused_write_changes_nothing(every_type_client: AsyncClient) -> None:
@@ -111,19 +110,19 @@ async def test_a_refused_write_changes_nothing(every_type_client: AsyncClient) -
     assert (await every_type_client.get(URL, params={"total": "true"})).json()["total"] == 1
 
 
-@pytest.mark.parametrize(("field", "value"), FILTER_REFUSALS, ids=repr)
-async def test_a_filter_value_the_field_refuses_is_422(every_type_client: AsyncClient, field: str, value: str) -> None:
-    assert_invalid(await every_type_client.get(URL, params={field: value}), field)
+@pytest.mark.parametrize("field", BAD_FILTERS)
+async def test_a_filter_value_the_field_refuses_is_422(every_type_client: AsyncClient, field: str) -> None:
+    for value in BAD_FILTERS[field]:
+        assert_invalid(await every_type_client.get(URL, params={field: value}), field)
 
 
-@pytest.mark.parametrize("query", PAGING_REFUSALS)
-async def test_bad_paging_and_sorting_is_422(every_type_client: AsyncClient, query: str) -> None:
-    assert_invalid(await every_type_client.get(f"{URL}?{query}"), query.split("=")[0])
+async def test_bad_paging_and_sorting_is_422(every_type_client: AsyncClient) -> None:
+    for query in PAGING_REFUSALS:
+        assert_invalid(await every_type_client.get(f"{URL}?{query}"), query.split("=")[0])
 
 
-@pytest.mark.parametrize("bad_id", BAD_IDS)
-async def test_a_malformed_or_out_of_range_id_is_422(every_type_client: AsyncClient, bad_id: str) -> None:
-    for method in ("GET", "PATCH", "DELETE"):
+async def test_a_malformed_or_out_of_range_id_is_422(every_type_client: AsyncClient) -> None:
+    for bad_id, method in [(bad_id, method) for bad_id in BAD_IDS for method in ("GET", "PATCH", "DELETE")]:
         response = await every_type_client.request(method, f"{URL}/{bad_id}", json={} if method == "PATCH" else None)
         assert_invalid(response, "row_id")
 

@@ -10,7 +10,7 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tests.databases import count_statements
-from tests.every_type import SORT_FIELDS, URL, parents
+from tests.every_type import SORT_FIELDS, URL, RowCreate, parents, table
 
 # Seven rows with repeated and missing values, so sorts have ties and NULLs.
 ROWS: list[dict[str, Any]] = [
@@ -38,15 +38,16 @@ def selects(statements: list[str]) -> list[str]:
 
 
 async def create_rows(client: AsyncClient, connection: AsyncConnection) -> list[dict[str, Any]]:
-    """ROWS, every other one referencing a parent row."""
+    """ROWS, every other one referencing a parent row, as the API shows them."""
     parent = (await connection.execute(parents.insert().returning(parents.c.id), {"name": "Parent"})).scalar_one()
-    parent_id = parent if isinstance(parent, int) else str(parent)
-    created = []
-    for n, row in enumerate(ROWS):
-        response = await client.post(URL, json={**row, "parent_id": parent_id if n % 2 else None})
-        assert response.status_code == 201, response.text
-        created.append(response.json())
-    return created
+    values = [
+        RowCreate.model_validate(row).model_dump() | {"parent_id": parent if n % 2 else None}
+        for n, row in enumerate(ROWS)
+    ]
+    await connection.execute(table.insert(), values)
+    page = (await client.get(URL, params={"limit": 100})).json()
+    assert len(page["items"]) == len(ROWS)
+    return page["items"]
 
 
 def ordered(rows: list[dict[str, Any]], field: str, descending: bool) -> list[Any]:
@@ -79,7 +80,7 @@ async def test_offsets_walk_every_row_once(every_type_client: AsyncClient, conne
     assert (past_the_end["items"], past_the_end["total"], past_the_end["next"]) == ([], 7, None)
 
 
-@pytest.mark.parametrize("sort", ["id", "-id", "-created_at", "quantity", "-price", "seen_at", "-status", "-active"])
+@pytest.mark.parametrize("sort", ["-id", "quantity", "-price", "seen_at"])
 async def test_cursors_walk_every_row_once_in_order(
     every_type_client: AsyncClient, connection: AsyncConnection, sort: str
 ) -> None:
@@ -120,15 +121,16 @@ async def test_a_cursor_the_list_did_not_hand_out_is_refused(
     assert response.json()["error"]["details"][0]["field"] == "cursor"
 
 
-@pytest.mark.parametrize("field", SORT_FIELDS)
-@pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
 async def test_sorting_breaks_ties_by_id_and_puts_nulls_last(
-    every_type_client: AsyncClient, connection: AsyncConnection, field: str, descending: bool
+    every_type_client: AsyncClient, connection: AsyncConnection
 ) -> None:
     rows = await create_rows(every_type_client, connection)
-    response = await every_type_client.get(URL, params={"sort": f"-{field}" if descending else field})
-    assert response.status_code == 200, response.text
-    assert [row["id"] for row in response.json()["items"]] == ordered(rows, field, descending)
+    for field in ("id", "created_at", "updated_at", *SORT_FIELDS):
+        for descending in (False, True):
+            response = await every_type_client.get(URL, params={"sort": f"-{field}" if descending else field})
+            assert response.status_code == 200, response.text
+            expected = ordered(rows, field, descending)
+            assert [row["id"] for row in response.json()["items"]] == expected, (field, descending)
 
 
 async def test_every_exact_filter(every_type_client: AsyncClient, connection: AsyncConnection) -> None:
