@@ -16,14 +16,22 @@ from src.schemas import ErrorDetail
 OWNER_COLUMN = "owner_id"
 
 
-def raise_write_error(error: IntegrityError, table: sa.Table, conflict: type[ConflictError]) -> NoReturn:
-    """A create or update of `table` the database refused: `conflict` (a 409) naming the taken
-    unique fields, or a 409 naming the references to missing rows."""
+class UniqueValueTakenError(ConflictError):
+    message = "Another row has the same unique values"
+
+
+class RowInUseError(ConflictError):
+    message = "Other rows still reference this row"
+
+
+def raise_write_error(error: IntegrityError, table: sa.Table) -> NoReturn:
+    """A create or update of `table` the database refused: a 409 naming the taken unique fields,
+    or the references to missing rows."""
     taken = dialect.unique_violation_columns(error, table)
     if taken is not None:
         fields = [column for column in taken if column != OWNER_COLUMN] or taken
         details = [ErrorDetail(field=column, message=f"This {column} is already taken") for column in fields]
-        raise conflict(details=details) from error
+        raise UniqueValueTakenError(details=details) from error
     missing = dialect.foreign_key_violation_columns(error, table)
     if missing is not None:
         details = [ErrorDetail(field=column, message="No such row to reference") for column in missing]
@@ -31,8 +39,8 @@ def raise_write_error(error: IntegrityError, table: sa.Table, conflict: type[Con
     raise error
 
 
-def raise_delete_error(error: IntegrityError, in_use: type[ConflictError]) -> NoReturn:
-    """A delete the database refused because other rows still reference the row: `in_use` (a 409)."""
+def raise_delete_error(error: IntegrityError) -> NoReturn:
+    """A delete the database refused because other rows still reference the row: a 409."""
     if dialect.is_foreign_key_violation(error):
-        raise in_use from error
+        raise RowInUseError from error
     raise error

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from src import conflicts, lists, queries
-from src.exceptions import ConflictError
 
 ReadT = TypeVar("ReadT", bound=BaseModel)
 PageT = TypeVar("PageT", bound=BaseModel)
@@ -27,15 +26,11 @@ class Crud(Generic[ReadT, PageT]):
         table: sa.Table,
         read_model: type[ReadT],
         page_model: type[PageT],
-        *,
-        conflict: type[ConflictError],
-        in_use: type[ConflictError],
         refs: Mapping[str, sa.Table] | None = None,
     ) -> None:
         """`refs` maps each reference column to the table it references (`customer_id=...` nests
-        `customer`); `conflict` and `in_use` are the domain's 409s (see `src/conflicts.py`)."""
+        `customer`). A write the data refuses is a 409 (see `src/conflicts.py`)."""
         self.table, self.read_model, self.page_model = table, read_model, page_model
-        self.conflict, self.in_use = conflict, in_use
         # Built once: statement construction costs as much as a small query.
         self.read = queries.read_statement(table, **(refs or {}))
         self._select = self.read.where(table.c.id == sa.bindparam("id_"))
@@ -73,7 +68,7 @@ class Crud(Generic[ReadT, PageT]):
         try:
             result = await connection.execute(self._insert, dict(values))
         except IntegrityError as error:
-            conflicts.raise_write_error(error, self.table, self.conflict)
+            conflicts.raise_write_error(error, self.table)
         return await self._returned(connection, result.mappings().one())
 
     async def update(
@@ -88,7 +83,7 @@ class Crud(Generic[ReadT, PageT]):
         try:
             result = await connection.execute(statement, {"id_": row_id, **parameters})
         except IntegrityError as error:
-            conflicts.raise_write_error(error, self.table, self.conflict)
+            conflicts.raise_write_error(error, self.table)
         row = result.mappings().one_or_none()
         return None if row is None else await self._returned(connection, row)
 
@@ -98,7 +93,7 @@ class Crud(Generic[ReadT, PageT]):
         try:
             result = await connection.execute(statement, {"id_": row_id, **parameters})
         except IntegrityError as error:
-            conflicts.raise_delete_error(error, self.in_use)
+            conflicts.raise_delete_error(error)
         return result.first() is not None
 
     async def _returned(self, connection: AsyncConnection, row: Mapping[str, Any]) -> ReadT:

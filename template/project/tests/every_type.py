@@ -21,7 +21,7 @@ from src import inputs
 from src.crud import Crud
 from src.database import NAMING_CONVENTION, DbConnection, ReadConnection
 from src.dialect import UTCDateTime
-from src.exceptions import ConflictError, NotFoundError, register_exception_handlers
+from src.exceptions import NotFoundError, register_exception_handlers
 from src.lists import Filter, ListSettings, list_params
 from src.models import IdMixin, TimestampMixin
 from src.schemas import (
@@ -158,20 +158,8 @@ settings = ListSettings(PAGE_SIZE_DEFAULT=50, PAGE_SIZE_MAX=100, OFFSET_MAX=10_0
 RowListParams = list_params("RowListParams", RowCreate, FILTERS, SORT_FIELDS, settings)
 
 
-class RowConflictError(ConflictError):
-    message = "Another row has the same unique values"
-
-
-class RowInUseError(ConflictError):
-    message = "This row is still referenced by other rows"
-
-
-class ParentInUseError(ConflictError):
-    message = "This parent is still referenced by other rows"
-
-
-rows = Crud(table, RowRead, RowPage, conflict=RowConflictError, in_use=RowInUseError, refs={"parent_id": parents})
-parent_rows = Crud(parents, ParentRow, ParentPage, conflict=ConflictError, in_use=ParentInUseError)
+rows = Crud(table, RowRead, RowPage, refs={"parent_id": parents})
+parent_rows = Crud(parents, ParentRow, ParentPage)
 
 URL = "/every_types"
 RowId_ = Annotated[EntityIdParam, Path(description="Id of the row")]

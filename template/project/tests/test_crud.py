@@ -7,7 +7,8 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tests.databases import count_statements
-from tests.every_type import URL, ParentInUseError, parent_rows, parents, rows
+from src.conflicts import RowInUseError
+from tests.every_type import URL, parent_rows, parents, rows
 from tests.test_inputs import MISSING_ID
 
 
@@ -63,7 +64,7 @@ async def test_a_read_nests_the_row_it_references_in_one_statement(
 async def test_a_referenced_row_cannot_be_deleted(every_type_client: AsyncClient, connection: AsyncConnection) -> None:
     parent_id = await make_parent(connection)
     created = (await every_type_client.post(URL, json={"name": "Ada", "parent_id": parent_id})).json()
-    with pytest.raises(ParentInUseError):
+    with pytest.raises(RowInUseError):
         async with connection.begin_nested():
             await parent_rows.delete(connection, parent_id)
     assert (await every_type_client.delete(f"{URL}/{created['id']}")).status_code == 204
