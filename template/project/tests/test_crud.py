@@ -6,8 +6,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from tests.databases import count_statements
 from src.conflicts import RowInUseError
+from tests.databases import count_statements
 from tests.every_type import URL, parent_rows, parents, rows
 from tests.test_inputs import MISSING_ID
 
