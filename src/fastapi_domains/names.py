@@ -94,7 +94,7 @@ def example(field: dict[str, object], pk_type: str = "int") -> object:
     name, type_ = str(field["name"]), str(field["type"])
     last = name.rsplit("_", 1)[-1]
     if type_ == "enum":
-        return list(field["choices"])[0]  # type: ignore[call-overload]
+        return next(iter(field["choices"]))  # type: ignore[call-overload]
     if type_ == "ref":
         return _REF_EXAMPLES[pk_type]
     if type_ in ("str", "text"):
