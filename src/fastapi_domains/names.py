@@ -69,11 +69,11 @@ _TEXT_EXAMPLES = {
     "address": "12 St James's Square",
     "description": "Hand-built in small batches, tested before it ships.",
     "note": "Leave the parcel with the concierge.",
-    "body": "The engine weaves algebraic patterns as the loom weaves flowers and leaves.",
+    "body": "It weaves algebraic patterns as a loom weaves flowers.",
 }
 _NUMBER_EXAMPLES = {"quantity": 3, "count": 12, "age": 36, "year": 1843, "stock": 140, "rating": 4.5}
 _TYPE_EXAMPLES: dict[str, object] = {
-    "text": "A few sentences that describe it, as a person would write them.",
+    "text": "A few sentences, as a person would write them.",
     "int": 42,
     "float": 2.5,
     "decimal": "19.99",
