@@ -4,7 +4,7 @@ Each domain's `tests/<domain>/factories.py` subclasses `BodyFactory` for its cre
 Values follow the field's type and name (names, emails, URLs, text...), stay within its limits
 as the OpenAPI schema states them, and never repeat, so unique fields never collide. A reference
 has no value of its own (`Require()` in the domain's factory): pass the id of a row that exists
-(`OrderFactory.body(customer_id=...)`).
+(`OrderFactory.json(customer_id=...)`).
 """
 
 import datetime as dt
@@ -81,7 +81,8 @@ def json_value(name: str, schema: dict[str, Any]) -> Any:
 
 
 class BodyFactory(ModelFactory[T], Generic[T]):
-    """Bodies of a create schema; `body(**values)` is the JSON to POST, `values` taken as given."""
+    """Bodies of a create schema; `json(**values)` is one to POST, `values` taken as given. (No field
+    is called `json`: the CLI refuses the name.)"""
 
     __is_base_factory__ = True
     __faker__ = faker
@@ -89,7 +90,7 @@ class BodyFactory(ModelFactory[T], Generic[T]):
     __allow_none_optionals__ = False
 
     @classmethod
-    def body(cls, **values: Any) -> dict[str, Any]:
+    def json(cls, **values: Any) -> dict[str, Any]:
         return cls.build(**values).model_dump(mode="json")
 
     @classmethod
@@ -105,8 +106,7 @@ def _properties(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
     for name, schema in properties.items():
         options = [option for option in schema.get("anyOf", []) if option != {"type": "null"}]
         if len(options) == 1:
-            schema = {**schema, **options[0]}
-            del schema["anyOf"]
+            schema = {key: value for key, value in schema.items() if key != "anyOf"} | options[0]
         if "$ref" in str(schema):  # Only a JSON document's schema refers to others.
             schema = {"anyOf": []}
         found[name] = schema
