@@ -149,9 +149,19 @@ def check_domain_name(name: str) -> None:
         raise InvalidNameError(f"domain name {name!r} is reserved: the service has (or may have) a module of that name")
 
 
+def migration_file(date: str, revision: str, slug: str) -> str:
+    """`2025-01-31`, `a1b2c3d4e5f6`, `create_customer` -> `20250131_a1b2c3d4e5f6_create_customer.py`."""
+    return f"{date.replace('-', '')}_{revision}_{slug}.py"
+
+
+def unique_name(table: str, *columns: str) -> str:
+    """The name the service's naming convention gives a unique constraint on `columns`."""
+    return f"uq_{table}_{'_'.join(columns)}"
+
+
 def constraint_names(table: str, field: str) -> list[str]:
     """The names the service's naming convention gives a field's unique constraint and index."""
-    return [f"uq_{table}_{field}", f"ix_{table}_{field}"]
+    return [unique_name(table, field), f"ix_{table}_{field}"]
 
 
 def check_identifier_lengths(table: str, fields: list[str], references: dict[str, str] | None = None) -> None:
