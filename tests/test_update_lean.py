@@ -33,14 +33,17 @@ ACCESS = {"notes": "owner"}
 SERVICE_CONSTANT = '# Customers of these domains are staff.\nSTAFF_DOMAINS = ("acme.example",)\n\n'
 BUILT_ONCE = "# Built once: statement construction costs as much as a small query.\n"
 CONFIG_SETTING = '    SUPPORT_EMAIL: str = "support@acme.example"\n'
-HEALTH_TEST = '\n\nasync def test_live_is_json(client: AsyncClient) -> None:\n    assert (await client.get("/health/live")).json()\n'
+HEALTH_TEST = (
+    "\n\nasync def test_live_is_json(client: AsyncClient) -> None:\n"
+    '    assert (await client.get("/health/live")).json()\n'
+)
 NEW_ANSWERS = ("entity_text", "domain_class", "domain_label", "env_prefix")
 
 
 def release_repository(destination: Path) -> Path | None:
     """RELEASE tagged OLD, then this working tree tagged NEW, in one repository."""
-    archive = subprocess.run(  # noqa: S603 - git, with our own arguments
-        ["git", "archive", "--format=tar", RELEASE],  # noqa: S607
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", RELEASE],
         cwd=support.REPO,
         capture_output=True,
         check=False,
