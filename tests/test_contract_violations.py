@@ -120,8 +120,8 @@ def literal_api_key(service: Path) -> None:
     edit(
         service,
         f"{ITEMS}/config.py",
-        '    model_config = SettingsConfigDict(env_prefix="ITEMS_")\n',
-        '    model_config = SettingsConfigDict(env_prefix="ITEMS_")\n    API_KEY: str = "sk-live-4f9a8b7c6d5e4f3a2b1c"\n',
+        'env_prefix="ITEMS_")\n',
+        'env_prefix="ITEMS_")\n    API_KEY: str = "sk-live-4f9a8b7c6d5e4f3a2b1c"\n',
     )
 
 
