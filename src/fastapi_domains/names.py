@@ -123,6 +123,10 @@ _FOLDERS = {"src", "tests", "alembic", "contract", "conftest", "databases", "liv
 _MODULES = {"main", "config", "database", "dialect", "discovery", "exceptions", "health", "models", "queries"}
 _MORE_MODULES = {"request_id", "schemas", "log", "inputs", "body_size", "database_faults", "unhandled_errors"}
 _MORE_MODULES |= {"development_database", "auth"}  # auth: the users domain, once `auth=jwt`
+# Modules a later answer or release adds (`with_tracing`, uuid keys, metrics), and those every
+# domain shares: a domain of that name would sit beside (and shadow) the module.
+_MORE_MODULES |= {"tracing", "ids", "metrics", "observability", "unhandled_errors", "health", "log"}
+_MORE_MODULES |= {"lists", "crud", "conflicts", "factories", "every_type"}
 RESERVED_DOMAINS = frozenset(_FOLDERS | _MODULES | _MORE_MODULES)
 
 
