@@ -38,7 +38,7 @@ HEALTH_TEST = (
     "\n\nasync def test_live_is_json(client: AsyncClient) -> None:\n"
     '    assert (await client.get("/health/live")).json()\n'
 )
-NEW_ANSWERS = ("entity_text", "domain_class", "domain_label", "env_prefix")
+NEW_ANSWERS = ("entity_text", "domain_class", "domain_label", "env_prefix", "migration_file")
 
 
 def release_repository(destination: Path) -> Path | None:
@@ -147,6 +147,7 @@ def assert_lean(service: Path) -> None:
         answers = yaml.safe_load((service / f".copier/domain-{domain}.yml").read_text())
         assert answers["_commit"] == NEW
         assert all(name in answers for name in NEW_ANSWERS), answers
+        assert (service / "alembic/versions" / answers["migration_file"]).is_file()
         assert all("example" in field for field in answers["fields"])
         # The old per-domain test machinery is gone; the factory took its place.
         assert not (service / f"tests/{domain}/payloads.py").exists()

@@ -32,7 +32,7 @@ RECORDED = (
 
 # Answers a release added after RECORDED, each with a Copier default: a service whose template
 # predates one renders its domains without it (`access` then only as public, its default).
-ADDED_LATER = ("entity_label", "access", "entity_text", "domain_class", "domain_label", "env_prefix")
+ADDED_LATER = ("entity_label", "access", "entity_text", "domain_class", "domain_label", "env_prefix", "migration_file")
 
 
 def build(
@@ -50,6 +50,7 @@ def build(
     """`references` describes each domain a `ref` field points to (see `reference`); `access` says
     who may call the domain's routes (see `fastapi_domains.access`)."""
     entity_name = entity or names.singular(domain)
+    revision = new_revision(down_revision)
     return {
         "template_kind": "domain",
         "domain_name": domain,
@@ -62,8 +63,14 @@ def build(
         "pk_type": pk_type,
         "access": access,
         **derived_names(domain, entity_name),
-        **new_revision(down_revision),
+        **revision,
+        "migration_file": create_migration_file(revision, entity_name),
     }
+
+
+def create_migration_file(revision: dict[str, str], entity: str) -> str:
+    """The file name of a domain's create migration (its table is named after the entity)."""
+    return names.migration_file(revision["migration_date"], revision["revision_id"], f"create_{entity}")
 
 
 def derived_names(domain: str, entity: str) -> dict[str, str]:
