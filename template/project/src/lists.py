@@ -76,7 +76,6 @@ class ListParams(RequestSchema):
 
 
 def list_params(
-    name: str,
     create: type[BaseModel],
     filters: Mapping[str, Filter],
     sort: Sequence[str],
@@ -122,6 +121,8 @@ def list_params(
             Annotated[inputs.Text, Field(min_length=1, max_length=SEARCH_MAX_LENGTH)] | None,
             Field(default=None, description=f"Case-insensitive substring of any of: {', '.join(searched)}"),
         )
+    # The model's name shows in validation errors only (FastAPI lists its fields as parameters).
+    name = f"{create.__name__.removesuffix('Create')}ListParams"
     model = create_model(name, __base__=ListParams, __doc__=ListParams.__doc__, **fields)
     model.SEARCHED = searched
     return model

@@ -155,7 +155,7 @@ FILTERS = {
 }
 SORT_FIELDS = tuple(name for name in FILTERS if name not in ("note", "parent_id"))
 settings = ListSettings(PAGE_SIZE_DEFAULT=50, PAGE_SIZE_MAX=100, OFFSET_MAX=10_000)
-RowListParams = list_params("RowListParams", RowCreate, FILTERS, SORT_FIELDS, settings)
+RowListParams = list_params(RowCreate, FILTERS, SORT_FIELDS, settings)
 
 
 rows = Crud(table, RowRead, RowPage, refs={"parent_id": parents})
