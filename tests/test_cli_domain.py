@@ -137,6 +137,7 @@ def test_answers_record_every_value_and_chain_the_migrations(sqlite_service: Pat
         "optional": True,
         "unique": False,
         "max_length": None,
+        "example": "2024-05-17T09:30:00Z",
     }
     for key in ("database", "pk_type", "revision_id", "migration_date", "table_name"):
         assert customers[key], key
