@@ -3,7 +3,7 @@ declares it, and the routes every domain has. Its tables live in their own metad
 migrations), made in the test database once per run.
 
 What every domain shares (`src/lists.py`, `src/crud.py`, `src/conflicts.py`, `src/inputs.py`) is
-tested against it once, in tests/test_lists.py, tests/test_inputs.py and tests/test_crud.py, so a
+tested against it once, in tests/test_lists.py, tests/test_refusals.py and tests/test_crud.py, so a
 domain's own tests hold only what is its own.
 """
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from src.conflicts import RowInUseError
 from tests.databases import count_statements
 from tests.every_type import URL, parent_rows, parents, rows
-from tests.test_inputs import MISSING_ID
+from tests.test_refusals import MISSING_ID
 
 
 def selects(statements: list[str]) -> list[str]:
