@@ -240,6 +240,27 @@ REFUSALS = {
     "models": (("models", "--field", "name:str"), "'models' is reserved"),
     "schemas": (("schemas", "--field", "name:str"), "'schemas' is reserved"),
     "exceptions": (("exceptions", "--field", "name:str"), "'exceptions' is reserved"),
+    # Names checked before anything is derived from them (never a traceback from inflect).
+    "empty name": (("", "--field", "name:str"), "domain name is empty"),
+    "dunder name": (("__init__", "--field", "name:str"), "'__init__' must be lowercase snake_case"),
+    "trailing underscore": (("x_", "--field", "name:str"), "'x_' must be lowercase snake_case"),
+    "underscore": (("_", "--field", "name:str"), "'_' must be lowercase snake_case"),
+    # Paths the app serves itself, and template modules the service may not have (yet).
+    **{
+        f"served {name}": (
+            (name, "--field", "name:str"),
+            f"'{name}' is reserved: the service serves (or may serve) {path}",
+        )
+        for name, path in [
+            ("docs", "/docs"),
+            ("redoc", "/redoc"),
+            ("openapi", "/openapi.json"),
+            ("health", "/health"),
+            ("metrics", "/metrics"),
+            ("auth", "/auth"),
+        ]
+    },
+    "tracing": (("tracing", "--field", "name:str"), "'tracing' is reserved"),
     "module of src": (("audit", "--field", "name:str"), "already has a module named 'audit'"),
     "existing domain": (("items", "--field", "name:str"), "the domain 'items' exists already"),
     "existing table": (("item_copies", "--entity", "item", "--field", "name:str"), "the table 'item' exists already"),
@@ -259,6 +280,16 @@ REFUSALS = {
     "field too long": (("tags", "--field", f"{LONG}x:str"), "the limit is 30"),
     "duplicate field": (("tags", "--field", "name:str", "--field", "name:text"), "'name' is given more than once"),
     "unique json": (("tags", "--field", "data:json:unique"), "a json field cannot be unique"),
+    "unique text": (
+        ("tags", "--field", "bio:text:unique"),
+        "field 'bio': a text field cannot be unique: PostgreSQL's unique index holds values of up to about 2.7 KB",
+        "use str:unique (up to 255 characters)",
+    ),
+    "enum with one value": (
+        ("tags", "--field", "rating:enum:good"),
+        "an enum needs two or more, separated by | and quoted so the shell does not read | as a pipe: "
+        "'rating:enum:good|OTHER'",
+    ),
     "shadowing field": (("tags", "--field", "total:int"), "would shadow a name"),
     **{
         f"reserved field {name}": (("tags", "--field", f"{name}:{kind}"), f"field name '{name}' is reserved")
@@ -299,9 +330,11 @@ def assert_refused(service: Path, args: tuple, *messages: str) -> None:
     assert tree(service) == before
 
 
-@pytest.mark.parametrize(("args", "message"), REFUSALS.values(), ids=REFUSALS.keys())
-def test_bad_input_is_refused_and_writes_nothing(fresh: Path, args: tuple, message: str) -> None:
-    assert_refused(fresh, args, message)
+@pytest.mark.parametrize(
+    ("args", "messages"), [(args, messages) for args, *messages in REFUSALS.values()], ids=REFUSALS.keys()
+)
+def test_bad_input_is_refused_and_writes_nothing(fresh: Path, args: tuple, messages: list[str]) -> None:
+    assert_refused(fresh, args, *messages)
 
 
 def test_a_folder_that_is_not_a_service_is_refused(tmp_path: Path) -> None:

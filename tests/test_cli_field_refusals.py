@@ -60,6 +60,8 @@ REFUSALS = {
     "field too long": (add("customers", f"{LONG}x:str:optional"), "the limit is 30"),
     "datetime not _at": (add("customers", "seen:datetime:optional"), "must end in '_at'"),
     "unique json": (add("customers", "data:json:unique"), "a json field cannot be unique"),
+    "unique text": (add("customers", "bio:text:unique"), "a text field cannot be unique", "use str:unique"),
+    "enum with one value": (add("customers", "rating:enum:good:optional"), "quoted so the shell does not read |"),
     "repeated modifier": (add("customers", "code:str:optional:optional"), "a modifier is repeated"),
     "same field twice": (add("customers", "a:str:optional", "a:text:optional"), "'a' is given more than once"),
     "ref to a missing domain": (add("customers", "shop_id:ref:shops:optional"), "references the domain 'shops'"),
@@ -115,9 +117,11 @@ REFUSALS = {
 }
 
 
-@pytest.mark.parametrize(("args", "message"), REFUSALS.values(), ids=REFUSALS.keys())
-def test_bad_input_is_refused_and_writes_nothing(service: Path, args: tuple[str, ...], message: str) -> None:
-    assert_refused(service, args, message)
+@pytest.mark.parametrize(
+    ("args", "messages"), [(args, messages) for args, *messages in REFUSALS.values()], ids=REFUSALS.keys()
+)
+def test_bad_input_is_refused_and_writes_nothing(service: Path, args: tuple[str, ...], messages: list[str]) -> None:
+    assert_refused(service, args, *messages)
 
 
 COMMANDS = {

@@ -81,9 +81,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     domain = args.name
-    entity = args.entity or names.singular(domain)
     try:
+        # The name first: deriving a singular from a name that is none (`""`, `_`) would fail.
         names.check_domain_name(domain)
+        entity = args.entity or names.singular(domain)
         names.check_identifier("entity name", entity)
     except names.InvalidNameError as error:
         raise CliError(str(error)) from error

@@ -49,8 +49,18 @@ MAX_IDENTIFIER_BYTES = 63
 _FOLDERS = {"src", "tests", "alembic", "contract", "conftest", "databases", "live_server"}
 _MODULES = {"main", "config", "database", "dialect", "discovery", "exceptions", "health", "models", "queries"}
 _MORE_MODULES = {"request_id", "schemas", "log", "inputs", "body_size", "database_faults", "unhandled_errors"}
-_MORE_MODULES |= {"development_database", "auth"}  # auth: the users domain, once `auth=jwt`
-RESERVED_DOMAINS = frozenset(_FOLDERS | _MODULES | _MORE_MODULES)
+_MORE_MODULES |= {"development_database", "ids", "metrics", "tracing", "observability"}
+# Paths the app serves itself, which a domain's routes (`/<name>`) would shadow or be shadowed by:
+# Swagger UI, ReDoc, the OpenAPI document, health probes, Prometheus metrics, the users domain.
+SERVED_PATHS = {
+    "docs": "/docs",
+    "redoc": "/redoc",
+    "openapi": "/openapi.json",
+    "health": "/health",
+    "metrics": "/metrics",
+    "auth": "/auth",
+}
+RESERVED_DOMAINS = frozenset(_FOLDERS | _MODULES | _MORE_MODULES | set(SERVED_PATHS))
 
 
 class InvalidNameError(ValueError):
@@ -59,6 +69,8 @@ class InvalidNameError(ValueError):
 
 def check_identifier(kind: str, name: str) -> None:
     """`name` must be a lowercase snake_case identifier of at most MAX_NAME_LENGTH characters."""
+    if not name:
+        raise InvalidNameError(f"{kind} is empty: give a lowercase snake_case name, e.g. order_items")
     if not IDENTIFIER.match(name):
         raise InvalidNameError(
             f"{kind} {name!r} must be lowercase snake_case (letters, digits and single underscores, "
@@ -72,6 +84,11 @@ def check_identifier(kind: str, name: str) -> None:
 
 def check_domain_name(name: str) -> None:
     check_identifier("domain name", name)
+    if name in SERVED_PATHS:
+        raise InvalidNameError(
+            f"domain name {name!r} is reserved: the service serves (or may serve) {SERVED_PATHS[name]} itself, "
+            "which its routes would clash with; choose another name"
+        )
     if name in RESERVED_DOMAINS:
         raise InvalidNameError(f"domain name {name!r} is reserved: the service has (or may have) a module of that name")
 

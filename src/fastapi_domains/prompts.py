@@ -11,6 +11,7 @@ from fastapi_domains import names
 from fastapi_domains.fields import (
     DEFAULT_STR_LENGTH,
     ENUM,
+    NOT_UNIQUE,
     REF,
     TYPES,
     Field,
@@ -112,7 +113,7 @@ def ask_fields(check_field_name: Callable[[str], None], domains: list[str]) -> l
         if type_ == ENUM:
             typed = _answer(questionary.text(f"Values of {name}, separated by |:", validate=_valid_choices(name)))
             enum_values = check_choices(name, typed.strip())
-        unique = type_ not in ("json", ENUM) and _answer(questionary.confirm(f"Must {name} be unique?", default=False))
+        unique = type_ not in NOT_UNIQUE and _answer(questionary.confirm(f"Must {name} be unique?", default=False))
         fields.append(
             Field(
                 name=name,
