@@ -40,6 +40,8 @@ access (needs a service made with auth=jwt):
   writes: anyone reads, POST, PATCH and DELETE need a token;
   owner: each user reads and changes only their own rows (an owner_id column set from the
   token), a superuser every row; no other domain may reference such a domain.
+  A reference needs its domain at least as strict as the one it points to
+  (public < writes < authenticated < owner): reads nest the row pointed to.
 """
 _TABLENAME = re.compile(r"""__tablename__\s*=\s*["']([^"']+)["']""")
 
@@ -105,15 +107,13 @@ def handle(args: argparse.Namespace) -> int:
         elif args.no_input or not prompts.interactive():
             raise CliError("no fields given: add one --field FIELD:TYPE[:optional][:unique] per field")
         else:
-            # The auth domain is no ref target (its users are reached with --access owner).
-            referable = [name for name in existing_domains(project) if name != access.AUTH_DOMAIN]
-            fields = prompts.ask_fields(check_field_name, referable)
+            fields = prompts.ask_fields(check_field_name, referable_domains(project, level))
             asked = True
         own = {"domain": domain, "entity": entity, "entity_class": names.class_name(entity), "table": entity}
         own["label"] = names.with_article(entity)
         if level == access.OWNER:
             check_owner_fields(domain, fields)
-        references = resolve_references(project, fields, own)
+        references = resolve_references(project, fields, own, referencing=domain, level=level, adding=True)
         foreign_keys = {field.name: references[field.ref]["table"] for field in fields if field.type == REF}
         columns = [field.name for field in fields]
         if level == access.OWNER:
@@ -183,11 +183,34 @@ def existing_domains(project: Project) -> list[str]:
     return [path.stem.removeprefix("domain-") for path in project.domain_answer_files()]
 
 
+def referable_domains(project: Project, level: str) -> list[str]:
+    """The domains a domain with access `level` may reference: tables (not the auth domain, whose
+    users are reached with --access owner; not an external one), at most as strict (see access)."""
+    referable = []
+    for answers_file in project.domain_answer_files():
+        try:
+            answers = yaml.safe_load(answers_file.read_text())
+        except yaml.YAMLError:
+            continue  # Refused with the file's name if the user picks it.
+        if not isinstance(answers, dict) or access.is_auth(answers) or external_domain.is_external(answers):
+            continue
+        if access.may_reference(level, access.level(answers)):
+            referable.append(answers_file.stem.removeprefix("domain-"))
+    return referable
+
+
 def resolve_references(
-    project: Project, fields: list[Field], own: dict[str, str] | None = None
+    project: Project,
+    fields: list[Field],
+    own: dict[str, str] | None = None,
+    *,
+    referencing: str,
+    level: str,
+    adding: bool,
 ) -> dict[str, dict[str, str]]:
     """The domains `ref` fields point to, from their answers files; each must exist, or be the
-    domain being added (`own`): a tree, whose root rows have no parent, so such a field is optional."""
+    domain being added (`own`): a tree, whose root rows have no parent, so such a field is optional.
+    The domain `referencing` them, with access `level`, must be at least as strict as each."""
     references = {}
     for field in fields:
         if own and field.type == REF and field.ref == own["domain"]:
@@ -219,11 +242,7 @@ def resolve_references(
                     f"field {field.name!r} references the auth domain: a domain reaches its users with --access "
                     f"owner (an {access.OWNER_COLUMN} column set from the token), not with a ref field"
                 )
-            if access.level(answers) == access.OWNER:
-                raise CliError(
-                    f"field {field.name!r} references the domain {field.ref!r}, whose rows are private to their "
-                    "owners (access owner): a reference could reach another user's row"
-                )
+            access.check_reference(field.name, referencing, level, field.ref, access.level(answers), adding=adding)
             references[field.ref] = domain_answers.reference(answers)
         except (yaml.YAMLError, TypeError, KeyError) as error:
             raise CliError(f"{answers_file} is not a domain's answers file: {error}") from error
@@ -287,7 +306,7 @@ def render_into(project: Project, source: str, data: dict[str, object]) -> list[
 def too_old(project: Project, problem: str) -> str:
     return (
         f"the service's template version ({project.commit or 'its working tree'}) {problem}; update the service "
-        "to a newer template first (`fastapi-domains update` or `copier update --trust`), then add the domain"
+        "to a newer template first (`fastapi-domains update`), then add the domain"
     )
 
 

@@ -81,7 +81,9 @@ def handle_add(args: argparse.Namespace) -> int:
     try:
         added = parse_fields(args.specs)
         check_clashes(domain, added)
-        references = resolve_references(project, added)
+        references = resolve_references(
+            project, added, referencing=domain.name, level=access.level(domain.answers), adding=False
+        )
         foreign_keys = {field.name: references[field.ref]["table"] for field in added if field.type == REF}
         names.check_identifier_lengths(domain.table, [field.name for field in added], foreign_keys)
     except (FieldError, names.InvalidNameError) as error:
