@@ -17,7 +17,7 @@ from pathlib import Path
 
 import copier
 
-from fastapi_domains import access, domain_answers, external_domain
+from fastapi_domains import access, domain_answers, external_domain, questions
 from fastapi_domains.errors import CliError
 from fastapi_domains.project import ANSWERS_FILE, Project, load_project, read_answers
 from fastapi_domains.releases import newest_release
@@ -78,6 +78,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=Path("."),
         help="the service's folder (default: the current folder)",
     )
+    parser.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="answer one of the service's questions again, e.g. --data auth=jwt; repeat for each",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -88,6 +95,8 @@ def handle(args: argparse.Namespace) -> int:
     # Every refusal comes before the first step commits anything.
     for answers_file in project.domain_answer_files():
         check_domain_answers(answers_file)
+    data = project_data(project, args)
+    identity = commit_identity(project)
     target = args.vcs_ref
     if target is None and newest_release(template_source(project)) is None:
         # Said once here, rather than Copier warning at every step.
@@ -97,7 +106,7 @@ def handle(args: argparse.Namespace) -> int:
     for step in steps(project):
         before = recorded_commit(project.root / step.answers_file)
         print(f"Updating the {step.name} (from {before})…", flush=True)
-        update_step(project.root, step, target)
+        update_step(project.root, step, target, data if step.answers_file == ANSWERS_FILE else None)
         outcome = Outcome(step, before, recorded_commit(project.root / step.answers_file))
         # Every domain goes to the release the project reached, even if the template moves meanwhile.
         target = outcome.after or target
@@ -106,11 +115,15 @@ def handle(args: argparse.Namespace) -> int:
             report_conflicts(args, project.root, outcome, conflicts, outcomes)
             return EXIT_CONFLICTS
         if has_changes(project.root):
-            commit(project.root, f"Update {step.name} from template {outcome.before} → {outcome.after}")
+            answered = f" with {answered_data(data)}" if data and step.answers_file == ANSWERS_FILE else ""
+            message = f"Update {step.name} from template {outcome.before} → {outcome.after}{answered}"
+            commit(project.root, message, identity)
         outcomes.append(outcome)
     print("Done; one commit per step that changed files:")
     for outcome in outcomes:
         print(f"  {outcome.line()}")
+    if data:
+        print(f"  the service's answers: {answered_data(data)}")
     return 0
 
 
@@ -122,11 +135,42 @@ def steps(project: Project) -> Iterator[Step]:
         yield Step(f"domain {name}", answers_file.relative_to(project.root).as_posix())
 
 
-def update_step(root: Path, step: Step, vcs_ref: str | None) -> None:
+def project_data(project: Project, args: argparse.Namespace) -> dict[str, str]:
+    """`--data`: new answers to the service's own questions (the project step's), each a question of
+    the template at the version updated to."""
+    data = questions.parse_data(args.data)
+    if data:
+        source = template_source(project)
+        questions.check_keys(data, source, args.vcs_ref or newest_release(source) or "HEAD")
+    return data
+
+
+def answered_data(data: dict[str, str]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in data.items())
+
+
+def commit_identity(project: Project) -> tuple[str, ...]:
+    """The `git -c` options that name who commits each step: none when git knows the user, else the
+    service's author from its answers, whom `fastapi-domains new` made the first commit as."""
+    if all(git(project.root, "var", name).returncode == 0 for name in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT")):
+        return ()
+    name, email = project.answers.get("author_name"), project.answers.get("author_email")
+    if not name or not email:
+        raise CliError(
+            "git does not know who you are, and the service's answers name no author to commit as: run "
+            '`git config --global user.name "Your Name" && git config --global user.email you@example.com`, '
+            "then run this again"
+        )
+    print(f"git does not know who you are: each step is committed as the service's author, {name} <{email}>.")
+    return ("-c", f"user.name={name}", "-c", f"user.email={email}")
+
+
+def update_step(root: Path, step: Step, vcs_ref: str | None, data: dict[str, str] | None = None) -> None:
     try:
         copier.run_update(
             str(root),
             answers_file=step.answers_file,
+            data=data or {},
             vcs_ref=vcs_ref,
             defaults=True,
             overwrite=True,
@@ -220,13 +264,19 @@ def has_conflict_markers(path: Path) -> bool:
         return any(line.rstrip() in CONFLICT_MARKERS for line in lines)
 
 
-def commit(root: Path, message: str) -> None:
+def commit(root: Path, message: str, identity: tuple[str, ...] = ()) -> None:
     added = git(root, "add", "--all", "--", ".")
     # --no-verify: a hook that rewrites files would leave the tree dirty and stop the next step;
     # the commit holds exactly what Copier merged, and the user's hooks run on their next commit.
-    committed = git(root, "commit", "--quiet", "--no-verify", "-m", message) if added.returncode == 0 else added
+    committed = added
+    if added.returncode == 0:
+        committed = git(root, *identity, "commit", "--quiet", "--no-verify", "-m", message)
     if committed.returncode != 0:
-        raise CliError(f"could not commit the update ({message}): {one_line(committed.stderr or committed.stdout)}")
+        raise CliError(
+            f"could not commit the update ({message}): {one_line(committed.stderr or committed.stdout)}; in {root}, "
+            f"finish the step with `git add -A && git commit --no-verify -m {shlex.quote(message)}` and run this "
+            "command again, or discard it with `git reset --hard && git clean -fd`"
+        )
 
 
 def report_conflicts(
