@@ -108,8 +108,17 @@ REFUSALS = {
         "'label' is the only field of tags, and a domain needs one; remove the domain instead: "
         "fastapi-domains remove tags",
     ),
+    "field remove without --yes": (
+        ("field", "remove", "customers", "email"),
+        "field remove drops the column customer.email and every value in it; confirm with --yes (there is no "
+        "terminal to ask on)",
+    ),
     # remove
     "remove unknown domain": (("remove", "nope"), "the service has no domain 'nope'"),
+    "remove without --yes": (
+        ("remove", "tags"),
+        "remove drops the table tag and every row in it; confirm with --yes (there is no terminal to ask on)",
+    ),
     "remove a referenced domain": (
         ("remove", "customers"),
         "the domain customers is referenced by order_items.customer_id: remove those fields",
@@ -124,10 +133,11 @@ def test_bad_input_is_refused_and_writes_nothing(service: Path, args: tuple[str,
     assert_refused(service, args, *messages)
 
 
+# With --yes, as a script runs them: the refusals below come before or after the confirmation.
 COMMANDS = {
     "field add": add("customers", "phone:str:optional"),
-    "field remove": ("field", "remove", "order_items", "note"),
-    "remove": ("remove", "order_items"),
+    "field remove": ("field", "remove", "order_items", "note", "--yes"),
+    "remove": ("remove", "order_items", "--yes"),
 }
 
 

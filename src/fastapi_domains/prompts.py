@@ -143,6 +143,6 @@ def _valid_choices(name: str) -> Callable[[str], bool | str]:
     return validate
 
 
-def confirm(summary: str, question: str) -> bool:
+def confirm(summary: str, question: str, *, default: bool = True) -> bool:
     print(summary)
-    return _answer(questionary.confirm(question, default=True))
+    return _answer(questionary.confirm(question, default=default))
