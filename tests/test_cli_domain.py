@@ -398,11 +398,40 @@ def test_a_template_version_too_old_for_domains_is_refused(
     assert_refused(copy_of_fresh, CUSTOMERS, f"(HEAD) {problem}", update_hint)
 
 
+def test_a_folder_left_with_bytecode_only_is_no_domain(copy_of_fresh: Path) -> None:
+    """A domain added, run (bytecode), then cleaned away with `git clean -fd`, which keeps the
+    ignored `__pycache__/`: adding it again works."""
+    cli("domain", *CUSTOMERS, "--no-input", cwd=copy_of_fresh)
+    support.run(sys.executable, "-m", "compileall", "-q", "src/customers", "tests/customers", cwd=copy_of_fresh)
+    support.git(copy_of_fresh, "clean", "-fdq")
+    assert [path.name for path in (copy_of_fresh / "src" / "customers").iterdir()] == ["__pycache__"]
+    assert not (copy_of_fresh / ".copier" / "domain-customers.yml").exists()
+    cli("domain", *CUSTOMERS, "--no-input", cwd=copy_of_fresh)
+    assert (copy_of_fresh / "src" / "customers" / "router.py").is_file()
+
+
+@pytest.mark.parametrize("folder", ["src", "tests"])
+def test_what_is_in_the_way_is_named(copy_of_fresh: Path, folder: str) -> None:
+    held = copy_of_fresh / folder / "customers"
+    (held / "__pycache__").mkdir(parents=True)
+    (held / "__pycache__" / "router.cpython-311.pyc").write_bytes(b"")
+    for name in ("notes.md", "a.py", "b.py", "c.py"):
+        (held / name).write_text("# ours\n")
+    assert_refused(
+        copy_of_fresh,
+        CUSTOMERS,
+        f"{folder}/customers/ is in the way of the domain 'customers': it holds a.py, b.py, c.py and 1 more "
+        "(no domain's answers name it); move it away or choose another name",
+    )
+
+
 def test_an_existing_file_is_never_overwritten(copy_of_fresh: Path) -> None:
     own = copy_of_fresh / "tests" / "customers" / "test_router.py"
     own.parent.mkdir()
     own.write_text("# the user's own tests\n")
-    assert_refused(copy_of_fresh, CUSTOMERS, "tests/customers/test_router.py exists already and is never overwritten")
+    assert_refused(
+        copy_of_fresh, CUSTOMERS, "tests/customers/ is in the way of the domain 'customers': it holds test_router.py"
+    )
 
 
 # ------------------------------------------------------------------------------------ warnings

@@ -256,12 +256,24 @@ def summary(domain: str, entity: str, fields: list[Field]) -> str:
 
 
 def check_free(project: Project, domain: str, entity: str) -> None:
-    """The domain, its folders and its table must not exist yet."""
+    """The domain, its folders and its table must not exist yet. A folder that holds no files but
+    bytecode (`__pycache__/`, which a server's reload leaves after `git clean`) is no domain."""
     root = project.root
-    if (root / DOMAIN_ANSWERS_DIR / f"domain-{domain}.yml").exists() or (root / "src" / domain).exists():
-        raise CliError(f"the domain {domain!r} exists already (src/{domain})")
+    answers_file = f"{DOMAIN_ANSWERS_DIR}/domain-{domain}.yml"
+    if (root / answers_file).exists():
+        raise CliError(f"the domain {domain!r} exists already ({answers_file})")
+    for folder in (Path("src") / domain, Path("tests") / domain):
+        held = held_files(root / folder)
+        if held:
+            more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+            raise CliError(
+                f"{folder.as_posix()}/ is in the way of the domain {domain!r}: it holds {', '.join(held[:3])}{more} "
+                "(no domain's answers name it); move it away or choose another name"
+            )
+        if (root / folder).exists() and not (root / folder).is_dir():
+            raise CliError(f"{folder.as_posix()} is a file in the way of the domain {domain!r}; move it away")
     # `src.<domain>` and `tests.<domain>` become packages: no module may hold the name already.
-    modules = {path.stem for path in (root / "src").glob("*") if path.suffix == ".py" or path.is_dir()}
+    modules = {path.stem for path in (root / "src").glob("*") if path.suffix == ".py" or held_files(path)}
     modules |= {path.stem for path in (root / "tests").glob("*.py")}
     if domain in modules:
         raise CliError(f"the service already has a module named {domain!r}; choose another domain name")
@@ -272,6 +284,17 @@ def check_free(project: Project, domain: str, entity: str) -> None:
     }
     if entity in tables:
         raise CliError(f"the table {entity!r} exists already; choose another name or pass --entity")
+
+
+def held_files(folder: Path) -> list[str]:
+    """The files under `folder` (relative to it, sorted), bytecode and its caches left out."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".pyo"}
+    )
 
 
 def render_into(project: Project, source: str, data: dict[str, object]) -> list[Path]:
