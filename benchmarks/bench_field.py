@@ -27,8 +27,8 @@ COMMANDS = {
     "field add (required, --default)": ("field", "add", "customers", "tier:int", "--default", "1"),
     "field add (reference)": ("field", "add", "order_items", "coupon_id:ref:customers:optional"),
     "field add --dry-run": ("field", "add", "customers", "phone:str:optional", "--dry-run"),
-    "field remove": ("field", "remove", "order_items", "note"),
-    "remove (a domain)": ("remove", "order_items"),
+    "field remove": ("field", "remove", "order_items", "note", "--yes"),
+    "remove (a domain)": ("remove", "order_items", "--yes"),
 }
 
 
