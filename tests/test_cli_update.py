@@ -138,3 +138,27 @@ def test_a_commit_that_fails_says_how_to_finish_or_discard_the_step(copy: Path) 
     again = cli("update", "--data", "with_ci=false", cwd=copy)
     assert "project: " in again.stdout and "(already current)" in again.stdout
     assert support.git(copy, "status", "--porcelain").stdout == ""
+
+
+def test_a_conflict_where_git_knows_no_one_prints_a_commit_that_works(copy: Path, tmp_path: Path) -> None:
+    """The team pinned a line `--data with_metrics=false` removes: the step stops at the conflict,
+    and the commit it prints to go on says who commits, as the update's own commits do."""
+    pyproject = copy / "pyproject.toml"
+    pinned = pyproject.read_text().replace('"prometheus-client>=0.21",', '"prometheus-client>=0.22",  # Acme pins it')
+    assert "# Acme pins it" in pinned, "the metrics dependency is no longer written this way"
+    pyproject.write_text(pinned)
+    support.commit_all(copy, "Pin prometheus-client")
+    env = nobody(tmp_path)
+    result = run_as_printed("fastapi-domains update --data with_metrics=false", cwd=copy, env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "  pyproject.toml\n" in result.stderr
+    (commit,) = [line.strip() for line in result.stderr.splitlines() if line.strip().startswith("git add -A && ")]
+    assert "git -c 'user.name=" in commit
+    conflict = re.compile(r"<<<<<<< before updating\n.*?=======\n(.*?)>>>>>>> after updating\n", re.DOTALL)
+    pyproject.write_text(conflict.sub(r"\1", pyproject.read_text()))
+    done = run_as_printed(commit, cwd=copy, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    author = f"{answers(copy)['author_name']} <{answers(copy)['author_email']}>"
+    assert support.git(copy, "log", "-1", "--format=%an <%ae>").stdout.strip() == author
+    assert support.git(copy, "status", "--porcelain").stdout == ""
+    assert "prometheus" not in pyproject.read_text()

@@ -112,7 +112,7 @@ def handle(args: argparse.Namespace) -> int:
         target = outcome.after or target
         conflicts = conflicted_files(project.root)
         if conflicts:
-            report_conflicts(args, project.root, outcome, conflicts, outcomes)
+            report_conflicts(args, project.root, outcome, conflicts, outcomes, identity)
             return EXIT_CONFLICTS
         if has_changes(project.root):
             answered = f" with {answered_data(data)}" if data and step.answers_file == ANSWERS_FILE else ""
@@ -280,11 +280,18 @@ def commit(root: Path, message: str, identity: tuple[str, ...] = ()) -> None:
 
 
 def report_conflicts(
-    args: argparse.Namespace, root: Path, outcome: Outcome, conflicts: list[str], done: list[Outcome]
+    args: argparse.Namespace,
+    root: Path,
+    outcome: Outcome,
+    conflicts: list[str],
+    done: list[Outcome],
+    identity: tuple[str, ...] = (),
 ) -> None:
     resume = ["fastapi-domains", "update", "--vcs-ref", outcome.after or args.vcs_ref or "HEAD"]
     step = f"{outcome.step.name} from template {outcome.before} → {outcome.after}"
-    commands = [f'git add -A && git commit -m "Update {step}"', shlex.join(resume)]
+    # Where git knows no one, the commit says who makes it, as the update's own commits do.
+    git_commit = shlex.join(["git", *identity, "commit"])
+    commands = [f'git add -A && {git_commit} -m "Update {step}"', shlex.join(resume)]
     lines = conflict_report(
         f"the update of the {outcome.step.name} ({outcome.before} → {outcome.after})",
         root,
