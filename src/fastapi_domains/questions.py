@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import yaml
 
 from fastapi_domains.errors import CliError
@@ -54,6 +53,8 @@ def asked_of_a_project(question: object) -> bool:
     when = question.get("when", True) if isinstance(question, dict) else True
     if not isinstance(when, str):
         return bool(when)
+    import jinja2  # noqa: PLC0415 - only once `--data` is given: the CLI's start stays light
+
     try:
         # Only `template_kind` is known before the answers: an unknown name is undefined, so a
         # question that depends on another answer (`license != 'none'`) counts as asked.
