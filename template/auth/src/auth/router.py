@@ -61,8 +61,8 @@ def token_error_response(error: exceptions.TokenError | exceptions.TooManyAttemp
     (with `Retry-After`) for a throttled sign-in."""
     if isinstance(error, exceptions.TooManyAttemptsError):
         body = {"error": "slow_down", "error_description": error.message}
-        return JSONResponse(body, error.status_code, {**NO_STORE, **(error.headers or {})})
-    body = {"error": error.error, "error_description": error.description}
+    else:
+        body = {"error": error.error, "error_description": error.description}
     return JSONResponse(body, error.status_code, {**NO_STORE, **(error.headers or {})})
 
 
