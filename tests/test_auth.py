@@ -151,14 +151,14 @@ def login(base: str, email: str, password: str = PASSWORD) -> tuple[int, Any]:
 
 
 def login_from(address: str, base: str, email: str, password: str = PASSWORD) -> tuple[int, Any, dict[str, str]]:
-    """A sign-in sent from the local `address`: status, body and headers."""
+    """A sign-in sent from the local `address`: status, body and headers (names lowercased)."""
     url = urllib.parse.urlsplit(base)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10, source_address=(address, 0))
     try:
         form = urllib.parse.urlencode({"username": email, "password": password})
         connection.request("POST", "/auth/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
         reply = connection.getresponse()
-        return reply.status, json.loads(reply.read()), dict(reply.headers)
+        return reply.status, json.loads(reply.read()), {name.lower(): value for name, value in reply.getheaders()}
     finally:
         connection.close()
 
@@ -358,7 +358,7 @@ def test_failed_sign_ins_slow_the_attacker_down_but_do_not_lock_the_owner_out(se
     statuses = [status for status, _, _ in answers]
     assert statuses[:5] == [400] * 5 and 429 in statuses[5:], statuses
     _, body, headers = next(answer for answer in answers if answer[0] == 429)
-    assert (body["error"], 1 <= int(headers["Retry-After"]) <= 60) == ("slow_down", True)
+    assert (body["error"], 1 <= int(headers["retry-after"]) <= 60) == ("slow_down", True)
     assert login_from(OWNER, served, "owner@example.com")[0] == 200
 
 
