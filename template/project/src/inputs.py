@@ -263,26 +263,12 @@ def comma_separated(item: str, convert: Callable[[str], Any]) -> Any:
     return Annotated[Any, PlainValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})]
 
 
-_Key = Annotated[str, Field(description=NO_NUL)]
+class JsonValue(RootModel[Text | Integer | Number | Boolean | list["JsonValue"] | dict[str, "JsonValue"] | None]):
+    """One JSON value as the contract takes it, text and object keys without NUL characters: the
+    OpenAPI schema of `JsonDocument`'s contents."""
 
 
-class JsonValue(
-    RootModel[
-        Text
-        | Integer
-        | Number
-        | Boolean
-        | list["JsonValue"]
-        | Annotated[dict[_Key, "JsonValue"], Field(json_schema_extra={"additionalProperties": False})]
-        | None
-    ]
-):
-    """One JSON value as the contract takes it: the OpenAPI schema of `JsonDocument`'s contents."""
-
-
-_JsonDocumentSchema = (
-    list[JsonValue] | Annotated[dict[_Key, JsonValue], Field(json_schema_extra={"additionalProperties": False})]
-)
+_JsonDocumentSchema = list[JsonValue] | dict[str, JsonValue]
 _MAX_DEPTH = 32
 
 
