@@ -240,8 +240,8 @@ IN_MAX_ITEMS = 50
 
 
 def text_item(max_length: int) -> str:
-    """A text value with no comma (the separator) and no NUL."""
-    return rf"[^,\x00]{{1,{max_length}}}"
+    """A text value with no comma (the separator); NUL is refused by the list's validator."""
+    return rf"[^,]{{1,{max_length}}}"
 
 
 def choice_item(choices: Iterable[str]) -> str:
@@ -257,7 +257,7 @@ def comma_separated(item: str, convert: Callable[[str], Any]) -> Any:
     def check(value: Any) -> list[Any]:
         if not isinstance(value, str) or not regex.fullmatch(value):
             raise ValueError(f"must be 1 to {IN_MAX_ITEMS} values separated by commas, each matching {item}")
-        return [convert(part) for part in value.split(",")]
+        return [convert(_no_nul(part)) for part in value.split(",")]
 
     # `Any`, not `list`: FastAPI would read a list as a repeated query parameter.
     return Annotated[Any, PlainValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})]

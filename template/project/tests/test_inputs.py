@@ -64,3 +64,11 @@ def test_text_refuses_nul_without_a_pattern() -> None:
     schema = TEXT.json_schema()
     assert "pattern" not in schema
     assert "NUL" in schema["description"]
+
+
+def test_a_list_of_texts_refuses_nul_without_a_pattern() -> None:
+    texts = TypeAdapter(inputs.comma_separated(inputs.text_item(10), str))
+    assert texts.validate_python("draft,paid") == ["draft", "paid"]
+    with pytest.raises(ValidationError, match="NUL"):
+        texts.validate_python("draft,pa\x00id")
+    assert "x00" not in texts.json_schema()["pattern"]
