@@ -13,10 +13,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import copier
 import yaml
 
-from fastapi_domains import access, domain_answers, external_domain, migrations, names, prompts
+from fastapi_domains import access, domain_answers, external_domain, migrations, names, working_copy
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, TYPES, Field, FieldError, parse_fields
 from fastapi_domains.project import DOMAIN_ANSWERS_DIR, Project, load_project
@@ -41,6 +40,7 @@ access (needs a service made with auth=jwt):
   owner: each user reads and changes only their own rows (an owner_id column set from the
   token), a superuser every row; no other domain may reference such a domain.
 """
+NO_FIELDS = "no fields given: add one --field FIELD:TYPE[:optional][:unique] per field"
 _TABLENAME = re.compile(r"""__tablename__\s*=\s*["']([^"']+)["']""")
 
 
@@ -81,11 +81,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     domain = args.name
-    entity = args.entity or names.singular(domain)
     try:
         names.check_domain_name(domain)
+        # The fields' grammar before any name is derived: a typo is refused without loading inflect.
+        given = parse_fields(args.fields) if args.fields else []
+        entity = args.entity or names.singular(domain)
         names.check_identifier("entity name", entity)
-    except names.InvalidNameError as error:
+    except (FieldError, names.InvalidNameError) as error:
         raise CliError(str(error)) from error
     check_free(project, domain, entity)
     level = access.check(project, args.access)
@@ -99,11 +101,16 @@ def handle(args: argparse.Namespace) -> int:
 
     asked = False
     try:
-        if args.fields:
-            fields = parse_fields(args.fields)
-        elif args.no_input or not prompts.interactive():
-            raise CliError("no fields given: add one --field FIELD:TYPE[:optional][:unique] per field")
+        if given:
+            fields = given
+        elif args.no_input:
+            raise CliError(NO_FIELDS)
         else:
+            # questionary (prompt_toolkit) is loaded only when there may be a person to ask.
+            from fastapi_domains import prompts  # noqa: PLC0415
+
+            if not prompts.interactive():
+                raise CliError(NO_FIELDS)
             # The auth domain is no ref target (its users are reached with --access owner).
             referable = [name for name in existing_domains(project) if name != access.AUTH_DOMAIN]
             fields = prompts.ask_fields(check_field_name, referable)
@@ -256,29 +263,29 @@ def check_free(project: Project, domain: str, entity: str) -> None:
 
 def render_into(project: Project, source: str, data: dict[str, object]) -> list[Path]:
     """Render the domain into a staging folder, check it, then move its files into the service."""
+    # Copier is loaded only now, once every check has passed: a refusal answers without it.
+    from fastapi_domains import render  # noqa: PLC0415
+
     domain = data["domain_name"]
-    with tempfile.TemporaryDirectory(prefix="fastapi-domains-") as scratch:
+    answers_file = f"{DOMAIN_ANSWERS_DIR}/domain-{domain}.yml"
+    with (
+        render.template_at(source, project.commit, str(data["template_kind"])) as template,
+        tempfile.TemporaryDirectory(prefix="fastapi-domains-") as scratch,
+    ):
         staging = Path(scratch) / "domain"
         try:
-            copier.run_copy(
-                source,
-                staging,
-                data=data,
-                vcs_ref=project.commit,
-                defaults=True,
-                unsafe=True,
-                quiet=True,
-            )
+            render.render(template, staging, data, answers_file=answers_file)
         except Exception as error:  # Any failure of the render: nothing has been written yet.
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             if "'template_kind'" in first_line:  # Copier refused the answer: no `domain` choice yet.
                 raise CliError(too_old(project, f"has no {data['template_kind']} sub-template")) from error
             raise CliError(f"rendering the domain failed, nothing was written: {first_line}") from error
-        check_template_version(project, staging / DOMAIN_ANSWERS_DIR / f"domain-{domain}.yml", data)
+        check_template_version(project, staging / answers_file, data)
         files = sorted(path.relative_to(staging) for path in staging.rglob("*") if path.is_file())
         existing = [path for path in files if (project.root / path).exists()]
         if existing:
             raise CliError(f"{existing[0]} exists already and is never overwritten; nothing was written")
+        working_copy.point_of_no_return()
         move_files(staging, project.root, files)
     return files
 

@@ -16,9 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import copier
-from copier.errors import CopierError
-
+from fastapi_domains import working_copy
 from fastapi_domains.errors import CliError
 from fastapi_domains.releases import newest_release
 
@@ -56,14 +54,18 @@ def handle(args: argparse.Namespace) -> int:
     data = parse_data(args.data)
     source, ref = chosen_template(args.template) if args.template else installed_template()
     destination.parent.mkdir(parents=True, exist_ok=True)
+    # Copier is loaded only now, once every check has passed: a refusal answers without it.
+    import copier.errors  # noqa: PLC0415
+
     with tempfile.TemporaryDirectory(prefix=f".{destination.name}-", dir=destination.parent) as scratch:
         staging = Path(scratch) / destination.name
         try:
             copier.run_copy(source, staging, data=data, defaults=args.defaults, vcs_ref=ref, unsafe=True, quiet=True)
         except ValueError as error:  # Copier's refusal of an answer: a validator or a choice.
             raise CliError(f"{error}; nothing was written") from error
-        except CopierError as error:  # A failing copy task, a template Copier cannot read...
+        except copier.errors.CopierError as error:  # A failing copy task, a template Copier cannot read...
             raise CliError(f"{str(error).splitlines()[0].rstrip('.')}; nothing was written") from error
+        working_copy.point_of_no_return()
         if destination.exists():
             destination.rmdir()
         shutil.move(staging, destination)

@@ -58,6 +58,7 @@ def handle(args: argparse.Namespace) -> int:
         print_plan(project, f"removing the domain {domain.name}", files, migration, [])
         return 0
     marks = file_marks(project, files)
+    working_copy.point_of_no_return()
     working_copy.apply(project.root, files)
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)  # What is left: bytecode and empty folders.
