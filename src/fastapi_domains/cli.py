@@ -19,9 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         # commands load is the same one line as during a command.
         from fastapi_domains import commands  # noqa: PLC0415
 
-        status = commands.run(argv)
-        sys.stdout.flush()  # A reader that went away shows here, inside the guard.
-        return status
+        try:
+            return commands.run(argv)
+        finally:
+            sys.stdout.flush()  # A reader gone away shows here, inside the guard (`--help` exits too).
     except KeyboardInterrupt:
         print("fastapi-domains: interrupted; nothing more was written", file=sys.stderr)
         return EXIT_INTERRUPTED
