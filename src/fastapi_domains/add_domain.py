@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from fastapi_domains import access, domain_answers, external_domain, migrations, names, working_copy
+from fastapi_domains import access, domain_answers, external_domain, interrupts, migrations, names
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, TYPES, Field, FieldError, parse_fields
 from fastapi_domains.project import DOMAIN_ANSWERS_DIR, Project, load_project
@@ -107,7 +107,8 @@ def handle(args: argparse.Namespace) -> int:
             raise CliError(NO_FIELDS)
         else:
             # questionary (prompt_toolkit) is loaded only when there may be a person to ask.
-            from fastapi_domains import prompts  # noqa: PLC0415
+            with interrupts.deferred():
+                from fastapi_domains import prompts  # noqa: PLC0415
 
             if not prompts.interactive():
                 raise CliError(NO_FIELDS)
@@ -264,7 +265,8 @@ def check_free(project: Project, domain: str, entity: str) -> None:
 def render_into(project: Project, source: str, data: dict[str, object]) -> list[Path]:
     """Render the domain into a staging folder, check it, then move its files into the service."""
     # Copier is loaded only now, once every check has passed: a refusal answers without it.
-    from fastapi_domains import render  # noqa: PLC0415
+    with interrupts.deferred():
+        from fastapi_domains import render  # noqa: PLC0415
 
     domain = data["domain_name"]
     answers_file = f"{DOMAIN_ANSWERS_DIR}/domain-{domain}.yml"
@@ -285,7 +287,7 @@ def render_into(project: Project, source: str, data: dict[str, object]) -> list[
         existing = [path for path in files if (project.root / path).exists()]
         if existing:
             raise CliError(f"{existing[0]} exists already and is never overwritten; nothing was written")
-        working_copy.point_of_no_return()
+        interrupts.point_of_no_return()
         move_files(staging, project.root, files)
     return files
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi_domains import access, domain_answers, external_domain, migrations, working_copy
+from fastapi_domains import access, domain_answers, external_domain, interrupts, migrations, working_copy
 from fastapi_domains.add_domain import existing_domains
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, Field
@@ -97,7 +97,8 @@ def renders(project: Project, domain: Domain) -> Iterator[Callable[..., Path]]:
     into a scratch folder `name`, until the block ends. Its answers keep recording its template's
     location as they do."""
     # Copier is loaded only now, once every check has passed: a refusal answers without it.
-    from fastapi_domains import render  # noqa: PLC0415
+    with interrupts.deferred():
+        from fastapi_domains import render  # noqa: PLC0415
 
     source = template_source(Project(project.root, domain.answers))
     answers = domain.answers
@@ -176,7 +177,7 @@ def change_fields(
         print_plan(project, doing, files, migration, result.conflicts)
         return 0
     marks = file_marks(project, files)
-    working_copy.point_of_no_return()
+    interrupts.point_of_no_return()
     working_copy.apply(project.root, files)
     if result.conflicts:
         lines = conflict_report(

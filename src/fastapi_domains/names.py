@@ -9,13 +9,15 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from fastapi_domains import interrupts
+
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
 @functools.cache
 def _inflect() -> Any:
     # Imported on first use: the copy hook imports this module where inflect is not installed.
-    with _typechecks_off():
+    with interrupts.deferred(), _typechecks_off():
         import inflect  # noqa: PLC0415
 
     return inflect.engine()

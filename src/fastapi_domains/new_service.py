@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from fastapi_domains import working_copy
+from fastapi_domains import interrupts
 from fastapi_domains.errors import CliError
 from fastapi_domains.releases import newest_release
 
@@ -55,7 +55,8 @@ def handle(args: argparse.Namespace) -> int:
     source, ref = chosen_template(args.template) if args.template else installed_template()
     destination.parent.mkdir(parents=True, exist_ok=True)
     # Copier is loaded only now, once every check has passed: a refusal answers without it.
-    import copier.errors  # noqa: PLC0415
+    with interrupts.deferred():
+        import copier.errors  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix=f".{destination.name}-", dir=destination.parent) as scratch:
         staging = Path(scratch) / destination.name
@@ -65,7 +66,7 @@ def handle(args: argparse.Namespace) -> int:
             raise CliError(f"{error}; nothing was written") from error
         except copier.errors.CopierError as error:  # A failing copy task, a template Copier cannot read...
             raise CliError(f"{str(error).splitlines()[0].rstrip('.')}; nothing was written") from error
-        working_copy.point_of_no_return()
+        interrupts.point_of_no_return()
         if destination.exists():
             destination.rmdir()
         shutil.move(staging, destination)

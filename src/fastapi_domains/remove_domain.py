@@ -8,7 +8,7 @@ template at its version, into a staging folder, with the drop as the domain's la
 import argparse
 import shutil
 
-from fastapi_domains import working_copy
+from fastapi_domains import interrupts, working_copy
 from fastapi_domains.domain_change import (
     file_marks,
     load_domain,
@@ -58,7 +58,7 @@ def handle(args: argparse.Namespace) -> int:
         print_plan(project, f"removing the domain {domain.name}", files, migration, [])
         return 0
     marks = file_marks(project, files)
-    working_copy.point_of_no_return()
+    interrupts.point_of_no_return()
     working_copy.apply(project.root, files)
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)  # What is left: bytecode and empty folders.

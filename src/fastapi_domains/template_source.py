@@ -10,6 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from fastapi_domains import interrupts
 from fastapi_domains.errors import CliError
 from fastapi_domains.project import ANSWERS_FILE, Project
 
@@ -61,6 +62,7 @@ def is_git_url(source: str) -> bool:
     # Copier is loaded only for a source that is no folder on this machine: the render that follows
     # needs it anyway. `get_repo` is internal to Copier, which has no public way to read a template
     # location (hence copier>=9.7, where it lives under this name).
-    from copier._vcs import get_repo  # noqa: PLC0415
+    with interrupts.deferred():
+        from copier._vcs import get_repo  # noqa: PLC0415
 
     return bool(get_repo(source))

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_domains import access, domain_answers, external_domain
+from fastapi_domains import access, domain_answers, external_domain, interrupts
 from fastapi_domains.errors import CliError
 from fastapi_domains.project import ANSWERS_FILE, Project, load_project, read_answers
 from fastapi_domains.releases import newest_release, resolve_commits, template_is_dirty
@@ -145,7 +145,8 @@ def steps(project: Project) -> Iterator[Step]:
 
 def update_step(root: Path, step: Step, vcs_ref: str | None) -> None:
     # Copier is loaded only for a step to run: refusals and a service already current answer without it.
-    import copier  # noqa: PLC0415
+    with interrupts.deferred():
+        import copier  # noqa: PLC0415
 
     try:
         copier.run_update(

@@ -11,7 +11,6 @@ on that tree would leave, without a scratch repository or a render per step.
 """
 
 import os
-import signal
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -24,7 +23,7 @@ from fastapi_domains.errors import CliError
 # The labels Copier gives the sides of an inline conflict: the user's, the last render's, the new one's.
 LABELS = ("before updating", "last update", "after updating")
 CONFLICT_MARKERS = frozenset({b"<<<<<<< before updating", b">>>>>>> after updating"})
-# Copier's update diffs with three lines of context and fuses hunks as git does by default.
+# The diff Copier's update takes of the user's edits (its options, and git's defaults pinned).
 _DIFF = ("diff", "--no-index", "--no-color", "--no-ext-diff", "--no-textconv", "--diff-algorithm=myers")
 _DIFF += ("--src-prefix=a/", "--dst-prefix=b/", "--unified=3", "--inter-hunk-context=-1", "--")
 
@@ -95,15 +94,16 @@ def carry_edits(edited: dict[str, tuple[bytes, bytes, bytes]]) -> tuple[dict[str
                 (folder / name).parent.mkdir(parents=True, exist_ok=True)
                 (folder / name).write_bytes(content)
         _, current, new = folders
-        diff = _git(Path(scratch), *_DIFF, "old", "current")
-        applied = _git(new, "apply", "--reject", "-p2", "-", stdin=diff.stdout)
+        diff = _git(Path(scratch), *_DIFF, "old", "current", outside=Path(scratch))
+        applied = _git(new, "apply", "--reject", "-p2", "-", stdin=diff.stdout, outside=Path(scratch))
         merged, conflicts = {}, []
         for name in edited:
             rejects = new / f"{name}.rej"
             if applied.returncode not in (0, 1) or rejects.exists():
                 rejects.unlink(missing_ok=True)
                 labels = [part for label in LABELS for part in ("-L", label)]
-                _git(Path(scratch), "merge-file", *labels, "--", f"current/{name}", f"old/{name}", f"new/{name}")
+                merge_file = ("merge-file", *labels, "--", f"current/{name}", f"old/{name}", f"new/{name}")
+                _git(Path(scratch), *merge_file, outside=Path(scratch))
                 merged[name] = (current / name).read_bytes()
                 if any(line.rstrip() in CONFLICT_MARKERS for line in merged[name].splitlines()):
                     conflicts.append(name)
@@ -112,20 +112,18 @@ def carry_edits(edited: dict[str, tuple[bytes, bytes, bytes]]) -> tuple[dict[str
     return merged, conflicts
 
 
-def _git(folder: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", *args], cwd=folder, input=stdin, capture_output=True, check=False, env=git_env())  # noqa: S603, S607
+def _git(
+    folder: Path, *args: str, stdin: bytes | None = None, outside: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """git in `folder`; with `outside`, git looks for no repository at or above that folder."""
+    env = git_env() | ({"GIT_CEILING_DIRECTORIES": str(outside)} if outside else {})
+    return subprocess.run(["git", *args], cwd=folder, input=stdin, capture_output=True, check=False, env=env)  # noqa: S603, S607
 
 
 def git_env() -> dict[str, str]:
-    """The environment for git in a folder of the CLI's own: outside any repository, whatever a
-    caller's environment names (a git hook sets GIT_DIR)."""
+    """The environment for git, without the repository a caller's environment may name (a git hook
+    sets GIT_DIR): git finds the repository of the folder it runs in."""
     return {key: value for key, value in os.environ.items() if key not in _REPOSITORY_VARIABLES}
-
-
-def point_of_no_return() -> None:
-    """From here the command finishes: Ctrl-C is ignored until the process ends, so a change is
-    either not started or written in full and reported, never reported and then interrupted."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def apply(root: Path, files: dict[str, bytes | None]) -> None:
