@@ -112,22 +112,15 @@ def render(
     tasks skipped (a domain has none; the project's run at `new` only); `answers_file` then
     records the template as Copier would have, had it cloned the template itself."""
     location, vcs_ref = (str(template.exported), None) if template.exported else (template.source, template.vcs_ref)
-    copier.run_copy(
-        location,
-        destination,
-        data=data,
-        vcs_ref=vcs_ref,
-        exclude=exclude,
-        defaults=True,
-        unsafe=True,
-        quiet=True,
-        skip_tasks=True,
-    )
+    # `answers_file` as `copier update -a` gives it: Copier then need not render the template's own
+    # `_answers_file` for every path it writes (the same path).
+    options = {"answers_file": answers_file, "exclude": exclude, "defaults": True, "unsafe": True, "quiet": True}
+    copier.run_copy(location, destination, data=data, vcs_ref=vcs_ref, skip_tasks=True, **options)
     recorded = destination / answers_file
     if recorded.is_file() and not record_origin(recorded, template):
         # An answers file in another layout than Copier's own: Copier renders it, cloning.
-        copier.run_copy(template.source, destination, data=data, vcs_ref=template.vcs_ref, exclude=exclude,
-                        defaults=True, unsafe=True, quiet=True, skip_tasks=True, overwrite=True)  # fmt: skip
+        copier.run_copy(template.source, destination, data=data, vcs_ref=template.vcs_ref, skip_tasks=True,
+                        overwrite=True, **options)  # fmt: skip
 
 
 def record_origin(answers_file: Path, template: Template) -> bool:
