@@ -276,7 +276,8 @@ def render_into(project: Project, source: str, data: dict[str, object]) -> list[
     ):
         staging = Path(scratch) / "domain"
         try:
-            render.render(template, staging, data, answers_file=answers_file)
+            # A template too old for the kind puts its answers elsewhere, and check_template_version says so.
+            render.render(template, staging, data, answers_file=answers_file, existing=False)
         except Exception as error:  # Any failure of the render: nothing has been written yet.
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             if "'template_kind'" in first_line:  # Copier refused the answer: no `domain` choice yet.
