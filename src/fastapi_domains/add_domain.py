@@ -276,8 +276,7 @@ def render_into(project: Project, source: str, data: dict[str, object]) -> list[
     ):
         staging = Path(scratch) / "domain"
         try:
-            # A template too old for the kind puts its answers elsewhere, and check_template_version says so.
-            render.render(template, staging, data, answers_file=answers_file, existing=False)
+            render.render(template, staging, data, answers_file=answers_file)
         except Exception as error:  # Any failure of the render: nothing has been written yet.
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             if "'template_kind'" in first_line:  # Copier refused the answer: no `domain` choice yet.
@@ -305,6 +304,8 @@ def check_template_version(project: Project, answers_file: Path, data: dict[str,
     if not answers_file.is_file():
         raise CliError(too_old(project, f"has no {data['template_kind']} sub-template"))
     recorded = yaml.safe_load(answers_file.read_text()) or {}
+    if recorded.get("template_kind") != data["template_kind"]:  # An answers file of another kind, or none.
+        raise CliError(too_old(project, f"has no {data['template_kind']} sub-template"))
     if data.get("access", access.PUBLIC) != access.PUBLIC and "access" not in recorded:
         raise CliError(too_old(project, "has no access rules (--access)"))
     # An older template renders without the answers later releases added (in its own wording).

@@ -106,23 +106,15 @@ def _inside(name: str) -> bool:
 
 
 def render(
-    template: Template,
-    destination: Path,
-    data: dict[str, object],
-    *,
-    answers_file: str,
-    exclude: Sequence[str] = (),
-    existing: bool = True,
+    template: Template, destination: Path, data: dict[str, object], *, answers_file: str, exclude: Sequence[str] = ()
 ) -> None:
     """Copier's `copy` of the template into `destination` with `data` and default answers, its
     tasks skipped (a domain has none; the project's run at `new` only); `answers_file` then
     records the template as Copier would have, had it cloned the template itself."""
     location, vcs_ref = (str(template.exported), None) if template.exported else (template.source, template.vcs_ref)
-    options = {"exclude": exclude, "defaults": True, "unsafe": True, "quiet": True}
-    if existing:
-        # A domain the template rendered before: its answers file named as `copier update -a` names
-        # it, so Copier need not render the template's `_answers_file` for each path it writes.
-        options["answers_file"] = answers_file
+    # `answers_file` named as `copier update -a` names it: Copier then need not render the template's
+    # `_answers_file` for each path it writes (the same path, for every kind of the CLI).
+    options = {"answers_file": answers_file, "exclude": exclude, "defaults": True, "unsafe": True, "quiet": True}
     copier.run_copy(location, destination, data=data, vcs_ref=vcs_ref, skip_tasks=True, **options)
     recorded = destination / answers_file
     if recorded.is_file() and not record_origin(recorded, template):
