@@ -30,6 +30,8 @@ from fastapi_domains import working_copy
 
 # The answers Copier writes first, about the template rather than the project.
 ORIGIN = ("_commit", "_src_path")
+# libyaml's safe loader when PyYAML has it: it reads copier.yml ten times faster than the Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def _subdirectory(tar: tarfile.TarFile, members: list[tarfile.TarInfo], kind: st
     config = next((member for member in members if member.name in ("copier.yml", "copier.yaml")), None)
     try:
         content = tar.extractfile(config) if config else None
-        settings = yaml.safe_load(content.read()) if content else None
+        settings = yaml.load(content.read(), Loader=SAFE_LOADER) if content else None  # noqa: S506 - a safe loader
         folder = jinja2.Template(str(settings.get("_subdirectory") or "")).render(template_kind=kind).strip("/")
     except (yaml.YAMLError, jinja2.TemplateError, AttributeError):
         return ""
