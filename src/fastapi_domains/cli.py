@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             return commands.run(argv)
+        except Exception as error:  # One raised as Ctrl-C unwound the command is the interrupt.
+            interrupts.raise_if_interrupted(error)
+            raise
         finally:
             sys.stdout.flush()  # A reader gone away shows here, inside the guard (`--help` exits too).
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ from fastapi_domains import (
     add_domain,
     check,
     field_commands,
+    interrupts,
     list_domains,
     new_service,
     remove_domain,
@@ -53,5 +54,6 @@ def run(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except CliError as error:
+        interrupts.raise_if_interrupted(error)
         print(f"fastapi-domains: error: {error}", file=sys.stderr)
         return EXIT_ERROR

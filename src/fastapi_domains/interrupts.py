@@ -28,6 +28,17 @@ def deferred() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
+def raise_if_interrupted(error: BaseException) -> None:
+    """Raise KeyboardInterrupt if `error` happened while one unwound (say, a temporary folder that
+    could not be removed as Ctrl-C stopped a process writing in it): the user interrupted, and that
+    is what the CLI says, rather than a failure or a traceback."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        seen = seen.__context__
+
+
 def point_of_no_return() -> None:
     """From here the process finishes what it does: Ctrl-C is ignored until it ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
