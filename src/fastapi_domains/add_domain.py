@@ -13,10 +13,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import copier
 import yaml
 
-from fastapi_domains import access, domain_answers, external_domain, migrations, names, prompts
+from fastapi_domains import access, domain_answers, external_domain, interrupts, migrations, names, terminal
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, TYPES, Field, FieldError, parse_fields
 from fastapi_domains.project import DOMAIN_ANSWERS_DIR, Project, load_project
@@ -43,6 +42,7 @@ access (needs a service made with auth=jwt):
   A reference needs its domain at least as strict as the one it points to
   (public < writes < authenticated < owner): reads nest the row pointed to.
 """
+NO_FIELDS = "no fields given: add one --field FIELD:TYPE[:optional][:unique] per field"
 _TABLENAME = re.compile(r"""__tablename__\s*=\s*["']([^"']+)["']""")
 
 
@@ -86,9 +86,11 @@ def handle(args: argparse.Namespace) -> int:
     try:
         # The name first: deriving a singular from a name that is none (`""`, `_`) would fail.
         names.check_domain_name(domain)
+        # The fields' grammar before any name is derived: a typo is refused without loading inflect.
+        given = parse_fields(args.fields) if args.fields else []
         entity = args.entity or names.singular(domain)
         names.check_identifier("entity name", entity)
-    except names.InvalidNameError as error:
+    except (FieldError, names.InvalidNameError) as error:
         raise CliError(str(error)) from error
     check_free(project, domain, entity)
     level = access.check(project, args.access)
@@ -102,11 +104,17 @@ def handle(args: argparse.Namespace) -> int:
 
     asked = False
     try:
-        if args.fields:
-            fields = parse_fields(args.fields)
-        elif args.no_input or not prompts.interactive():
-            raise CliError("no fields given: add one --field FIELD:TYPE[:optional][:unique] per field")
+        if given:
+            fields = given
+        elif args.no_input:
+            raise CliError(NO_FIELDS)
         else:
+            if not terminal.interactive():
+                raise CliError(NO_FIELDS)
+            # questionary (prompt_toolkit) is loaded only when there is a person to ask.
+            with interrupts.deferred():
+                from fastapi_domains import prompts  # noqa: PLC0415
+
             fields = prompts.ask_fields(check_field_name, referable_domains(project, level))
             asked = True
         own = {"domain": domain, "entity": entity, "entity_class": names.class_name(entity), "table": entity}
@@ -299,29 +307,30 @@ def held_files(folder: Path) -> list[str]:
 
 def render_into(project: Project, source: str, data: dict[str, object]) -> list[Path]:
     """Render the domain into a staging folder, check it, then move its files into the service."""
+    # Copier is loaded only now, once every check has passed: a refusal answers without it.
+    with interrupts.deferred():
+        from fastapi_domains import render  # noqa: PLC0415
+
     domain = data["domain_name"]
-    with tempfile.TemporaryDirectory(prefix="fastapi-domains-") as scratch:
+    answers_file = f"{DOMAIN_ANSWERS_DIR}/domain-{domain}.yml"
+    with (
+        render.template_at(source, project.commit, str(data["template_kind"])) as template,
+        tempfile.TemporaryDirectory(prefix="fastapi-domains-") as scratch,
+    ):
         staging = Path(scratch) / "domain"
         try:
-            copier.run_copy(
-                source,
-                staging,
-                data=data,
-                vcs_ref=project.commit,
-                defaults=True,
-                unsafe=True,
-                quiet=True,
-            )
+            render.render(template, staging, data, answers_file=answers_file)
         except Exception as error:  # Any failure of the render: nothing has been written yet.
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             if "'template_kind'" in first_line:  # Copier refused the answer: no `domain` choice yet.
                 raise CliError(too_old(project, f"has no {data['template_kind']} sub-template")) from error
             raise CliError(f"rendering the domain failed, nothing was written: {first_line}") from error
-        check_template_version(project, staging / DOMAIN_ANSWERS_DIR / f"domain-{domain}.yml", data)
+        check_template_version(project, staging / answers_file, data)
         files = sorted(path.relative_to(staging) for path in staging.rglob("*") if path.is_file())
         existing = [path for path in files if (project.root / path).exists()]
         if existing:
             raise CliError(f"{existing[0]} exists already and is never overwritten; nothing was written")
+        interrupts.point_of_no_return()
         move_files(staging, project.root, files)
     return files
 
@@ -338,6 +347,8 @@ def check_template_version(project: Project, answers_file: Path, data: dict[str,
     if not answers_file.is_file():
         raise CliError(too_old(project, f"has no {data['template_kind']} sub-template"))
     recorded = yaml.safe_load(answers_file.read_text()) or {}
+    if recorded.get("template_kind") != data["template_kind"]:  # An answers file of another kind, or none.
+        raise CliError(too_old(project, f"has no {data['template_kind']} sub-template"))
     if data.get("access", access.PUBLIC) != access.PUBLIC and "access" not in recorded:
         raise CliError(too_old(project, "has no access rules (--access)"))
     # An older template renders without the answers later releases added (in its own wording).

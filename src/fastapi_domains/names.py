@@ -2,10 +2,14 @@
 template only substitutes them). The template's copy-time hook imports this module too, in
 Copier's own Python: it passes its example domain's names, so only the CLI needs inflect."""
 
+import contextlib
 import functools
 import keyword
 import re
+from collections.abc import Iterator
 from typing import Any
+
+from fastapi_domains import interrupts
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
@@ -13,9 +17,35 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 @functools.cache
 def _inflect() -> Any:
     # Imported on first use: the copy hook imports this module where inflect is not installed.
-    import inflect  # noqa: PLC0415
+    with interrupts.deferred(), _typechecks_off():
+        import inflect  # noqa: PLC0415
 
     return inflect.engine()
+
+
+@contextlib.contextmanager
+def _typechecks_off() -> Iterator[None]:
+    """inflect decorates its engine with typeguard's @typechecked, which re-parses and recompiles
+    inflect's whole module once per decorated method while it is imported (2-4 s); under
+    `python -O` the decorator returns the function as it is, as typeguard documents, and so it
+    does here for that one import (0.1 s). The checks guard inflect's callers against wrong
+    types; this module passes it strings."""
+    try:
+        import typeguard  # noqa: PLC0415
+    except ImportError:  # An inflect without typeguard: nothing to switch off.
+        yield
+        return
+    checked = typeguard.typechecked
+    typeguard.typechecked = _unchecked
+    try:
+        yield
+    finally:
+        typeguard.typechecked = checked
+
+
+def _unchecked(target: Any = None, **_: object) -> Any:
+    """@typechecked as `python -O` makes it: the function itself (or, called with options, this)."""
+    return _unchecked if target is None else target
 
 
 def singular(word: str) -> str:

@@ -17,10 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import copier
-from copier.errors import CopierError
-
-from fastapi_domains import questions
+from fastapi_domains import interrupts, questions
 from fastapi_domains.errors import CliError
 from fastapi_domains.releases import newest_release
 
@@ -60,14 +57,19 @@ def handle(args: argparse.Namespace) -> int:
     source, ref = chosen_template(args.template) if args.template else installed_template()
     questions.check_keys(data, source, ref)
     destination.parent.mkdir(parents=True, exist_ok=True)
+    # Copier is loaded only now, once every check has passed: a refusal answers without it.
+    with interrupts.deferred():
+        import copier.errors  # noqa: PLC0415
+
     with tempfile.TemporaryDirectory(prefix=f".{destination.name}-", dir=destination.parent) as scratch:
         staging = Path(scratch) / destination.name
         try:
             copier.run_copy(source, staging, data=data, defaults=args.defaults, vcs_ref=ref, unsafe=True, quiet=True)
         except ValueError as error:  # Copier's refusal of an answer: a validator or a choice.
             raise CliError(f"{error}; nothing was written") from error
-        except CopierError as error:  # A failing copy task, a template Copier cannot read...
+        except copier.errors.CopierError as error:  # A failing copy task, a template Copier cannot read...
             raise CliError(f"{str(error).splitlines()[0].rstrip('.')}; nothing was written") from error
+        interrupts.point_of_no_return()
         move_in(staging, destination)
     print(f"Generated {destination} from {source} at {ref}. Next:")
     for command in next_commands(destination, args.destination):

@@ -1,7 +1,6 @@
 """Asking for a domain's fields on a terminal, with questionary: one field at a time, each
 answer validated as it is typed, then a summary to confirm."""
 
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -37,11 +36,6 @@ TYPE_HELP = {
     "enum": "one of a fixed set of values",
     REF: "reference to a row of another domain (a foreign key)",
 }
-
-
-def interactive() -> bool:
-    """Prompts only make sense when a person is at both ends."""
-    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _answer(question: questionary.Question) -> Any:

@@ -8,7 +8,7 @@ template at its version, into a staging folder, with the drop as the domain's la
 import argparse
 import shutil
 
-from fastapi_domains import rows, working_copy
+from fastapi_domains import interrupts, rows, working_copy
 from fastapi_domains.domain_change import (
     Domain,
     file_marks,
@@ -66,6 +66,7 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     rows.say_and_confirm(dropped_rows(project, domain), f"Remove the domain {domain.name}?", yes=args.yes)
     marks = file_marks(project, files)
+    interrupts.point_of_no_return()
     working_copy.apply(project.root, files)
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)  # What is left: bytecode and empty folders.

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_domains import prompts
+from fastapi_domains import interrupts, terminal
 from fastapi_domains.errors import CliError
 
 # Seconds the count may take, connecting included.
@@ -91,13 +91,17 @@ def say_and_confirm(lines: list[str], question: str, *, yes: bool) -> None:
     if yes:
         print("\n".join(lines), flush=True)
         return
+    # questionary (prompt_toolkit) is loaded only when there is a question to ask.
+    with interrupts.deferred():
+        from fastapi_domains import prompts  # noqa: PLC0415
+
     if not prompts.confirm("\n".join(lines), question, default=False):
         raise CliError("cancelled; nothing was written")
 
 
 def require_a_way_to_confirm(what: str, *, yes: bool) -> None:
     """Without --yes, the question needs a terminal: refused before anything is counted or rendered."""
-    if not yes and not prompts.interactive():
+    if not yes and not terminal.interactive():
         raise CliError(f"{what}; confirm with --yes (there is no terminal to ask on)")
 
 

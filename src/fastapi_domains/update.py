@@ -15,12 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import copier
-
-from fastapi_domains import access, domain_answers, external_domain, questions
+from fastapi_domains import access, domain_answers, external_domain, interrupts, questions
 from fastapi_domains.errors import CliError
 from fastapi_domains.project import ANSWERS_FILE, Project, load_project, read_answers
-from fastapi_domains.releases import newest_release
+from fastapi_domains.releases import newest_release, resolve_commits, template_is_dirty
 from fastapi_domains.template_source import template_source
 
 EXIT_CONFLICTS = 1
@@ -95,13 +93,20 @@ def handle(args: argparse.Namespace) -> int:
     # Every refusal comes before the first step commits anything.
     for answers_file in project.domain_answer_files():
         check_domain_answers(answers_file)
-    data = project_data(project, args)
+    source = template_source(project)
+    data = project_data(source, args)
     identity = commit_identity(project)
     target = args.vcs_ref
-    if target is None and newest_release(template_source(project)) is None:
+    release = newest_release(source) if target is None else None
+    if target is None and release is None:
         # Said once here, rather than Copier warning at every step.
         print("The template has no release tags: updating to its latest commit (HEAD).", flush=True)
         target = "HEAD"
+    current = already_current(project, source, target or release or "HEAD", args)
+    if current:
+        print(f"Nothing to update: the project and every domain are at {target or release} already.")
+        print("\n".join(f"  {outcome.line()}" for outcome in current))
+        return 0
     outcomes: list[Outcome] = []
     for step in steps(project):
         before = recorded_commit(project.root / step.answers_file)
@@ -127,6 +132,22 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
+def already_current(project: Project, source: str, target: str, args: argparse.Namespace) -> list[Outcome]:
+    """Each step, if every one is at the target version already (nothing to render, nothing to
+    commit), told by git without rendering; otherwise (or when git cannot tell) none."""
+    if getattr(args, "data", None) or not Path(source).is_dir():
+        return []  # Answers to change, or a template Copier clones: the steps tell.
+    if project.answers.get("auth") == "jwt" and not access.auth_answers_file(project.root).is_file():
+        return []  # The project step's migration adds the auth domain (copier.yml).
+    if target == "HEAD" and template_is_dirty(source):
+        return []  # Copier renders HEAD with the template's uncommitted changes.
+    recorded = [(step, recorded_commit(project.root / step.answers_file)) for step in steps(project)]
+    commits = resolve_commits(source, [target, *(commit or "" for _, commit in recorded)])
+    if commits[0] is None or any(commit != commits[0] for commit in commits[1:]):
+        return []
+    return [Outcome(step, commit, commit) for step, commit in recorded]
+
+
 def steps(project: Project) -> Iterator[Step]:
     """The project step, then one per domain, listed only once the project step is done."""
     yield Step("project", ANSWERS_FILE)
@@ -135,12 +156,11 @@ def steps(project: Project) -> Iterator[Step]:
         yield Step(f"domain {name}", answers_file.relative_to(project.root).as_posix())
 
 
-def project_data(project: Project, args: argparse.Namespace) -> dict[str, str]:
+def project_data(source: str, args: argparse.Namespace) -> dict[str, str]:
     """`--data`: new answers to the service's own questions (the project step's), each a question of
     the template at the version updated to."""
     data = questions.parse_data(args.data)
     if data:
-        source = template_source(project)
         questions.check_keys(data, source, args.vcs_ref or newest_release(source) or "HEAD")
     return data
 
@@ -166,6 +186,10 @@ def commit_identity(project: Project) -> tuple[str, ...]:
 
 
 def update_step(root: Path, step: Step, vcs_ref: str | None, data: dict[str, str] | None = None) -> None:
+    # Copier is loaded only for a step to run: refusals and a service already current answer without it.
+    with interrupts.deferred():
+        import copier  # noqa: PLC0415
+
     try:
         copier.run_update(
             str(root),
