@@ -121,9 +121,10 @@ def test_ctrl_c_leaves_the_change_done_and_reported_or_not_started(
     stdout, stderr = process.communicate(timeout=120)
     assert "Traceback" not in stderr
     after = files(copy)
-    if stdout.startswith(success):
+    # `remove` first says what it drops (the rows it counted), then removes and says so.
+    if success in stdout:
         assert (process.returncode, stderr) == (0, "")
         assert after != before and any(name.startswith("alembic/versions/") for name in set(after) - set(before))
     else:
-        assert (process.returncode, stdout, stderr) == (130, "", INTERRUPTED)
+        assert (process.returncode, stderr) == (130, INTERRUPTED)
         assert after == before
