@@ -1,6 +1,7 @@
 -- wrk script: random reads of existing rows, the same sequence for every app (fixed seed).
 --   BENCH_MODE=one   GET /orders/{id}, id uniform in [BENCH_ID_MIN, BENCH_ID_MAX]
 --   BENCH_MODE=list  GET /orders?limit=BENCH_LIMIT&offset=N, N uniform in [0, BENCH_OFFSET_MAX]
+--   BENCH_MODE=fixed GET BENCH_PATH itself (e.g. /health/live)
 -- BENCH_PATH reads another collection than /orders; BENCH_TOKEN sends `Authorization: Bearer`.
 -- done() prints one machine-readable line: BENCH_RESULT {json}.
 
@@ -21,6 +22,9 @@ function init(args)
 end
 
 function request()
+  if mode == "fixed" then
+    return wrk.format("GET", path, headers)
+  end
   if mode == "list" then
     return wrk.format("GET", path .. "?limit=" .. limit .. "&offset=" .. math.random(0, offset_max), headers)
   end

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import copy_times, suite_times, summary
-from bench_domain import domain_add_times
+from bench_cli import domain_add_times
 from bench_http import PAGE, SCENARIOS, Data, Medians, interleaved, medians, round_trips, table
 from bench_service import database, generate, id_range, load, migrate
 from deep_pages import Latencies, measure, supports_cursor

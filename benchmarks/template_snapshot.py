@@ -89,6 +89,9 @@ def scratch() -> Iterator[tuple[Path, dict[str, str], Path]]:
     """A scratch folder, the git environment there and the template snapshot; the running
     environment's packages are compiled first. The folder is removed afterwards."""
     compile_bytecode()
+    # The services run as on a developer's machine (`.env.example`'s ENVIRONMENT=local): unset
+    # means production, which refuses their development databases.
+    os.environ["ENVIRONMENT"] = "local"
     with tempfile.TemporaryDirectory(prefix="fastapi-domains-bench-") as folder:
         root = Path(folder)
         env = git_env(root)

@@ -14,13 +14,17 @@ from tests import support
 
 @pytest.fixture(scope="session", autouse=True)
 def git_identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Our own git identity and an empty global config: never the machine's ~/.gitconfig."""
+    """Our own git identity and an empty global config: never the machine's ~/.gitconfig. And
+    the services' ENVIRONMENT of a developer's machine."""
     config = tmp_path_factory.mktemp("git") / "gitconfig"
     config.write_text("[init]\n\tdefaultBranch = main\n")
     saved = dict(os.environ)
     os.environ.update(support.GIT_IDENTITY)
     os.environ["GIT_CONFIG_GLOBAL"] = str(config)
     os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    # The services run as on a developer's machine, where `cp .env.example .env` said
+    # ENVIRONMENT=local (unset means production); tests of production rules set it themselves.
+    os.environ["ENVIRONMENT"] = "local"
     yield
     os.environ.clear()
     os.environ.update(saved)

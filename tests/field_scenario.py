@@ -101,7 +101,7 @@ STEPS = {
                  "tier:int", (1,)),
     "coupon": Step(("field", "add", "order_items", "coupon_id:ref:customers:optional"), "order_items", "order_item",
                    "OrderItem", "coupon_id:ref:customers:optional", (None,)),
-    "note": Step(("field", "remove", "order_items", "note"), "order_items", "order_item", "OrderItem",
+    "note": Step(("field", "remove", "order_items", "note", "--yes"), "order_items", "order_item", "OrderItem",
                  "note:text:optional", None),
 }  # fmt: skip
 
@@ -130,6 +130,11 @@ class Shop:
     rows_url: str  # the database that holds rows
     cycle_url: str  # a database for the migrations' round trips
     suite_url: str  # where the service's own suite makes its scratch databases
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        """The CLI in the service, whose environment and database (the one holding rows) it counts in."""
+        counting = {"DATABASE_URL": self.rows_url, "UV_PROJECT_ENVIRONMENT": str(self.env.root)}
+        return cli(*args, cwd=self.root, env=counting)
 
     def python(self, *args: str, url: str | None = None) -> subprocess.CompletedProcess:
         environment = {"DATABASE_URL": url or self.cycle_url, "TEST_DATABASE_URL": self.suite_url}
@@ -186,8 +191,13 @@ def shop(
 @pytest.mark.parametrize("step", STEPS.values(), ids=STEPS.keys())
 def test_field_change(shop: Shop, step: Step) -> None:
     before = shop.migrations()
-    result = cli(*step.args, cwd=shop.root)
+    result = shop.cli(*step.args)
     assert result.stderr == ""
+    if not step.filled:  # Both rows hold a note: said, with what a rollback needs.
+        assert f"drops the column {step.table}.{step.field}: 2 rows of {step.table} hold a value in " in result.stdout
+        assert "A rollback (`uv run alembic downgrade -1`) adds order_item.note back, nullable and empty" in (
+            result.stdout
+        )
     after = shop.migrations()
     (written,) = set(after) - set(before)
     assert {name: after[name] for name in before} == before, "an earlier migration was rewritten or deleted"
@@ -251,8 +261,10 @@ def test_removing_a_referenced_domain_is_refused(shop: Shop) -> None:
 
 def test_removing_the_domains_leaves_a_passing_service(shop: Shop) -> None:
     before = shop.migrations()
-    for domain in ("order_items", "customers"):
-        assert cli("remove", domain, cwd=shop.root).stderr == ""
+    for domain, table in (("order_items", "order_item"), ("customers", "customer")):
+        removed = shop.cli("remove", domain, "--yes")
+        assert removed.stderr == ""
+        assert f"remove drops the table {table}: it holds 2 rows in " in removed.stdout
         assert not (shop.root / "src" / domain).exists() and not (shop.root / "tests" / domain).exists()
         assert not (shop.root / ".copier" / f"domain-{domain}.yml").exists()
     after = shop.migrations()

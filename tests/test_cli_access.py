@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fastapi_domains import add_domain
+from fastapi_domains.project import load_project
 from tests import support
-from tests.test_cli_domain import cli, copy_service, domain_args
+from tests.test_cli_domain import cli, copy_service, domain_args, tree
 from tests.test_cli_field_refusals import assert_refused
 
 CUSTOMERS = domain_args("customers", "name:str")
@@ -88,3 +90,104 @@ def test_access_needs_the_auth_domain(service: Path, tmp_path: Path) -> None:
     broken = Path(shutil.copytree(service, tmp_path / "acme", symlinks=True))
     (broken / ".copier" / "domain-auth.yml").unlink()
     assert_refused(broken, ("domain", *NOTES, "--access", "authenticated"), "needs the auth domain")
+
+
+# ------------------------------------------------------------------------------------ access follows references
+
+# From the least strict to the strictest: a domain references only domains at most as strict as
+# itself, never an owner one (reads nest the row pointed to; writes make rows point to it).
+ORDER = ("public", "writes", "authenticated", "owner")
+SHORT = {"public": "pub", "writes": "wri", "authenticated": "auth", "owner": "own"}
+PAIRS = [(referencing, target) for referencing in ORDER for target in ORDER]
+
+
+def allowed(referencing: str, target: str) -> bool:
+    return target != "owner" and ORDER.index(referencing) >= ORDER.index(target)
+
+
+def refusal(referencing: str, target: str) -> str:
+    if target == "owner":
+        return f"references the domain '{target}_files', whose rows are private to their owners"
+    return f"references the domain '{target}_files', whose access ({target}) is stricter than "
+
+
+@pytest.fixture(scope="module")
+def levels(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """With auth: a `<level>_files` domain to point to and a `<level>_links` one to point from, per level."""
+    service = copy_service(template, tmp_path_factory.mktemp("levels") / "acme", "example_domain=false", "auth=jwt")
+    for level in ORDER:
+        for kind in ("files", "links"):
+            cli("domain", *domain_args(f"{level}_{kind}", "title:str"), "--access", level, "--no-input", cwd=service)
+    support.commit_all(service, "A domain to point to and one to point from, per access level")
+    return service
+
+
+@pytest.mark.parametrize(("referencing", "target"), PAIRS, ids=[f"{a}-to-{b}" for a, b in PAIRS])
+def test_a_new_domain_references_only_domains_at_most_as_strict(levels: Path, referencing: str, target: str) -> None:
+    name = f"{SHORT[referencing]}_{SHORT[target]}_notes"
+    args = ("domain", *domain_args(name, f"file_id:ref:{target}_files"), "--access", referencing, "--no-input")
+    if not allowed(referencing, target):
+        assert_refused(levels, args, refusal(referencing, target))
+        if target != "owner":
+            assert_refused(levels, args, f"of {name} ", f"than {name}'s ({referencing})", f"--access {target} or")
+        return
+    cli(*args, cwd=levels)
+    answers = yaml.safe_load((levels / ".copier" / f"domain-{name}.yml").read_text())
+    assert (answers["access"], answers["fields"][0]["ref"]["domain"]) == (referencing, f"{target}_files")
+
+
+@pytest.mark.parametrize(("referencing", "target"), PAIRS, ids=[f"{a}-to-{b}" for a, b in PAIRS])
+def test_a_field_add_references_only_domains_at_most_as_strict(levels: Path, referencing: str, target: str) -> None:
+    args = ("field", "add", f"{referencing}_links", f"file_id:ref:{target}_files:optional")
+    if not allowed(referencing, target):
+        assert_refused(levels, args, refusal(referencing, target))
+        return
+    before = tree(levels)
+    planned = cli(*args, "--dry-run", cwd=levels).stdout
+    assert f"M .copier/domain-{referencing}_links.yml" in planned
+    assert tree(levels) == before
+
+
+def test_the_interactive_choice_offers_only_domains_at_most_as_strict(levels: Path) -> None:
+    for level in ORDER:
+        offered = add_domain.referable_domains(load_project(levels), level)
+        expected = [f"{target}_{kind}" for target in ORDER if allowed(level, target) for kind in ("files", "links")]
+        assert [name for name in offered if name.endswith(("_files", "_links"))] == sorted(expected), level
+
+
+def test_the_services_suite_passes_with_every_reference_allowed(
+    template: Path, service_env: support.ServiceEnv, tmp_path: Path
+) -> None:
+    """Each level's domain references every domain the CLI lets it: the service's own suite, lint
+    and migrations pass (the nested reads, 409s and parent routes under each pair of rules)."""
+    service = copy_service(template, tmp_path / "acme", "example_domain=false", "auth=jwt")
+    for level in ORDER:
+        cli("domain", *domain_args(f"{level}_files", "title:str"), "--access", level, "--no-input", cwd=service)
+    for level in ORDER:
+        refs = [f"{target}_file_id:ref:{target}_files" for target in ORDER if allowed(level, target)]
+        cli("domain", *domain_args(f"{level}_links", "title:str", *refs), "--access", level, "--no-input", cwd=service)
+    service_env.checks(service, database_url=f"sqlite+aiosqlite:///{tmp_path}/dev.db")
+
+
+def test_the_contract_test_names_both_domains_when_an_access_is_tightened_later(
+    template: Path, service_env: support.ServiceEnv, tmp_path: Path
+) -> None:
+    """No command changes a domain's access; an edited answer can. `fastapi-domains check` runs
+    tests/contract/test_access_rules.py, which fails naming both domains."""
+    service = copy_service(template, tmp_path / "acme", "example_domain=false", "auth=jwt")
+    cli("domain", *domain_args("vaults", "code:str"), "--no-input", cwd=service)
+    cli("domain", *domain_args("leaks", "title:str", "vault_id:ref:vaults"), "--no-input", cwd=service)
+    contract = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/contract/test_access_rules.py")
+    support.run(service_env.tool("python"), *contract, cwd=service)
+    answers_file = service / ".copier" / "domain-vaults.yml"
+    answers_file.write_text(answers_file.read_text().replace("access: public", "access: authenticated"))
+    failed = support.run(service_env.tool("python"), *contract, cwd=service, check=False)
+    assert failed.returncode == 1
+    assert (
+        ".copier/domain-leaks.yml: leaks.vault_id references vaults (access authenticated) from leaks (access "
+        "public): callers vaults refuses would reach its rows through leaks; make leaks at least as strict "
+        "(authenticated) or remove the field"
+    ) in failed.stdout
+    answers_file.write_text(answers_file.read_text().replace("access: authenticated", "access: owner"))
+    failed = support.run(service_env.tool("python"), *contract, cwd=service, check=False)
+    assert "leaks.vault_id references vaults, whose rows are private to their owners" in failed.stdout

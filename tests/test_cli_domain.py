@@ -243,8 +243,28 @@ REFUSALS = {
     "exceptions": (("exceptions", "--field", "name:str"), "'exceptions' is reserved"),
     "lists": (("lists", "--field", "name:str"), "'lists' is reserved"),
     "crud": (("crud", "--field", "name:str"), "'crud' is reserved"),
-    "tracing": (("tracing", "--field", "name:str"), "'tracing' is reserved"),
     "ids": (("ids", "--field", "name:str"), "'ids' is reserved"),
+    # Names checked before anything is derived from them (never a traceback from inflect).
+    "empty name": (("", "--field", "name:str"), "domain name is empty"),
+    "dunder name": (("__init__", "--field", "name:str"), "'__init__' must be lowercase snake_case"),
+    "trailing underscore": (("x_", "--field", "name:str"), "'x_' must be lowercase snake_case"),
+    "underscore": (("_", "--field", "name:str"), "'_' must be lowercase snake_case"),
+    # Paths the app serves itself, and template modules the service may not have (yet).
+    **{
+        f"served {name}": (
+            (name, "--field", "name:str"),
+            f"'{name}' is reserved: the service serves (or may serve) {path}",
+        )
+        for name, path in [
+            ("docs", "/docs"),
+            ("redoc", "/redoc"),
+            ("openapi", "/openapi.json"),
+            ("health", "/health"),
+            ("metrics", "/metrics"),
+            ("auth", "/auth"),
+        ]
+    },
+    "tracing": (("tracing", "--field", "name:str"), "'tracing' is reserved"),
     "module of src": (("audit", "--field", "name:str"), "already has a module named 'audit'"),
     "existing domain": (("items", "--field", "name:str"), "the domain 'items' exists already"),
     "existing table": (("item_copies", "--entity", "item", "--field", "name:str"), "the table 'item' exists already"),
@@ -264,6 +284,16 @@ REFUSALS = {
     "field too long": (("tags", "--field", f"{LONG}x:str"), "the limit is 30"),
     "duplicate field": (("tags", "--field", "name:str", "--field", "name:text"), "'name' is given more than once"),
     "unique json": (("tags", "--field", "data:json:unique"), "a json field cannot be unique"),
+    "unique text": (
+        ("tags", "--field", "bio:text:unique"),
+        "field 'bio': a text field cannot be unique: PostgreSQL's unique index holds values of up to about 2.7 KB",
+        "use str:unique (up to 255 characters)",
+    ),
+    "enum with one value": (
+        ("tags", "--field", "rating:enum:good"),
+        "an enum needs two or more, separated by | and quoted so the shell does not read | as a pipe: "
+        "'rating:enum:good|OTHER'",
+    ),
     "shadowing field": (("tags", "--field", "total:int"), "would shadow a name"),
     **{
         f"reserved field {name}": (("tags", "--field", f"{name}:{kind}"), f"field name '{name}' is reserved")
@@ -304,9 +334,11 @@ def assert_refused(service: Path, args: tuple, *messages: str) -> None:
     assert tree(service) == before
 
 
-@pytest.mark.parametrize(("args", "message"), REFUSALS.values(), ids=REFUSALS.keys())
-def test_bad_input_is_refused_and_writes_nothing(fresh: Path, args: tuple, message: str) -> None:
-    assert_refused(fresh, args, message)
+@pytest.mark.parametrize(
+    ("args", "messages"), [(args, messages) for args, *messages in REFUSALS.values()], ids=REFUSALS.keys()
+)
+def test_bad_input_is_refused_and_writes_nothing(fresh: Path, args: tuple, messages: list[str]) -> None:
+    assert_refused(fresh, args, *messages)
 
 
 def test_a_folder_that_is_not_a_service_is_refused(tmp_path: Path) -> None:
@@ -370,11 +402,40 @@ def test_a_template_version_too_old_for_domains_is_refused(
     assert_refused(copy_of_fresh, CUSTOMERS, f"(HEAD) {problem}", update_hint)
 
 
+def test_a_folder_left_with_bytecode_only_is_no_domain(copy_of_fresh: Path) -> None:
+    """A domain added, run (bytecode), then cleaned away with `git clean -fd`, which keeps the
+    ignored `__pycache__/`: adding it again works."""
+    cli("domain", *CUSTOMERS, "--no-input", cwd=copy_of_fresh)
+    support.run(sys.executable, "-m", "compileall", "-q", "src/customers", "tests/customers", cwd=copy_of_fresh)
+    support.git(copy_of_fresh, "clean", "-fdq")
+    assert [path.name for path in (copy_of_fresh / "src" / "customers").iterdir()] == ["__pycache__"]
+    assert not (copy_of_fresh / ".copier" / "domain-customers.yml").exists()
+    cli("domain", *CUSTOMERS, "--no-input", cwd=copy_of_fresh)
+    assert (copy_of_fresh / "src" / "customers" / "router.py").is_file()
+
+
+@pytest.mark.parametrize("folder", ["src", "tests"])
+def test_what_is_in_the_way_is_named(copy_of_fresh: Path, folder: str) -> None:
+    held = copy_of_fresh / folder / "customers"
+    (held / "__pycache__").mkdir(parents=True)
+    (held / "__pycache__" / "router.cpython-311.pyc").write_bytes(b"")
+    for name in ("notes.md", "a.py", "b.py", "c.py"):
+        (held / name).write_text("# ours\n")
+    assert_refused(
+        copy_of_fresh,
+        CUSTOMERS,
+        f"{folder}/customers/ is in the way of the domain 'customers': it holds a.py, b.py, c.py and 1 more "
+        "(no domain's answers name it); move it away or choose another name",
+    )
+
+
 def test_an_existing_file_is_never_overwritten(copy_of_fresh: Path) -> None:
     own = copy_of_fresh / "tests" / "customers" / "test_router.py"
     own.parent.mkdir()
     own.write_text("# the user's own tests\n")
-    assert_refused(copy_of_fresh, CUSTOMERS, "tests/customers/test_router.py exists already and is never overwritten")
+    assert_refused(
+        copy_of_fresh, CUSTOMERS, "tests/customers/ is in the way of the domain 'customers': it holds test_router.py"
+    )
 
 
 # ------------------------------------------------------------------------------------ warnings

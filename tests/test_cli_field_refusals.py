@@ -60,6 +60,8 @@ REFUSALS = {
     "field too long": (add("customers", f"{LONG}x:str:optional"), "the limit is 30"),
     "datetime not _at": (add("customers", "seen:datetime:optional"), "must end in '_at'"),
     "unique json": (add("customers", "data:json:unique"), "a json field cannot be unique"),
+    "unique text": (add("customers", "bio:text:unique"), "a text field cannot be unique", "use str:unique"),
+    "enum with one value": (add("customers", "rating:enum:good:optional"), "quoted so the shell does not read |"),
     "repeated modifier": (add("customers", "code:str:optional:optional"), "a modifier is repeated"),
     "same field twice": (add("customers", "a:str:optional", "a:text:optional"), "'a' is given more than once"),
     "ref to a missing domain": (add("customers", "shop_id:ref:shops:optional"), "references the domain 'shops'"),
@@ -106,8 +108,17 @@ REFUSALS = {
         "'label' is the only field of tags, and a domain needs one; remove the domain instead: "
         "fastapi-domains remove tags",
     ),
+    "field remove without --yes": (
+        ("field", "remove", "customers", "email"),
+        "field remove drops the column customer.email and every value in it; confirm with --yes (there is no "
+        "terminal to ask on)",
+    ),
     # remove
     "remove unknown domain": (("remove", "nope"), "the service has no domain 'nope'"),
+    "remove without --yes": (
+        ("remove", "tags"),
+        "remove drops the table tag and every row in it; confirm with --yes (there is no terminal to ask on)",
+    ),
     "remove a referenced domain": (
         ("remove", "customers"),
         "the domain customers is referenced by order_items.customer_id: remove those fields",
@@ -115,15 +126,18 @@ REFUSALS = {
 }
 
 
-@pytest.mark.parametrize(("args", "message"), REFUSALS.values(), ids=REFUSALS.keys())
-def test_bad_input_is_refused_and_writes_nothing(service: Path, args: tuple[str, ...], message: str) -> None:
-    assert_refused(service, args, message)
+@pytest.mark.parametrize(
+    ("args", "messages"), [(args, messages) for args, *messages in REFUSALS.values()], ids=REFUSALS.keys()
+)
+def test_bad_input_is_refused_and_writes_nothing(service: Path, args: tuple[str, ...], messages: list[str]) -> None:
+    assert_refused(service, args, *messages)
 
 
+# With --yes, as a script runs them: the refusals below come before or after the confirmation.
 COMMANDS = {
     "field add": add("customers", "phone:str:optional"),
-    "field remove": ("field", "remove", "order_items", "note"),
-    "remove": ("remove", "order_items"),
+    "field remove": ("field", "remove", "order_items", "note", "--yes"),
+    "remove": ("remove", "order_items", "--yes"),
 }
 
 

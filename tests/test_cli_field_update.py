@@ -23,7 +23,7 @@ Updated = tuple[Path, dict[str, bytes], subprocess.CompletedProcess]
 CHANGES = (
     ("field", "add", "customers", "phone:str:optional"),
     ("field", "add", "customers", "tier:int", "--default", "1"),
-    ("field", "remove", "order_items", "note"),
+    ("field", "remove", "order_items", "note", "--yes"),
 )
 
 

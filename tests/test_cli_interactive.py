@@ -28,10 +28,10 @@ def project(service: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(service, tmp_path / "acme", symlinks=True))
 
 
-def spawn(project: Path, *args: str) -> pexpect.spawn:
+def spawn(project: Path, *args: str, command: str = "domain") -> pexpect.spawn:
     return pexpect.spawn(
         sys.executable,
-        ["-m", "fastapi_domains.cli", "domain", *args],
+        ["-m", "fastapi_domains.cli", *command.split(), *args],
         cwd=project,
         # No cursor-position requests: nothing answers them here, and each would wait for a reply.
         env={**os.environ, "TERM": "xterm", "COLUMNS": "120", "LINES": "40", "PROMPT_TOOLKIT_NO_CPR": "1"},
@@ -48,7 +48,7 @@ def add_field(terminal: pexpect.spawn, name: str, downs: int, optional: bool, un
     terminal.send(DOWN * downs + "\r")
     terminal.expect("optional")
     terminal.send("y" if optional else "n")
-    if unique is not None:  # Not asked for json fields.
+    if unique is not None:  # Not asked for json, enum and text fields.
         terminal.expect("unique")
         terminal.send("y" if unique else "n")
 
@@ -149,7 +149,8 @@ def test_a_reference_is_offered_for_an_id_field_and_points_to_a_domain(project: 
     terminal.send("n")
     terminal.expect("Which domain does item_id point to")
     terminal.send("\r")  # items, the only domain
-    add_field(terminal, "body", downs=1, optional=False, unique=False)
+    # text: never asked whether unique (PostgreSQL cannot index a long text as unique).
+    add_field(terminal, "body", downs=1, optional=False, unique=None)
     terminal.expect("empty to finish")
     terminal.send("\r")
     terminal.expect("item_id:ref:items")
@@ -167,3 +168,37 @@ def test_a_reference_is_offered_for_an_id_field_and_points_to_a_domain(project: 
         "table": "item",
         "label": "an item",
     }
+
+
+DESTROYING = {
+    "field remove": ("field remove", ("items", "description"), "Drop item.description?", "Done removing description"),
+    "remove": ("remove", ("items",), "Remove the domain items?", "Removed the domain items"),
+}
+
+
+@pytest.mark.parametrize(("command", "args", "question", "done"), DESTROYING.values(), ids=DESTROYING.keys())
+def test_destroying_data_says_so_and_asks_first(
+    project: Path, command: str, args: tuple[str, ...], question: str, done: str
+) -> None:
+    """What is dropped, how many rows hold it (here: not counted, the service has no environment),
+    what a rollback needs, then a question whose default is no."""
+    before = tree(project)
+    terminal = spawn(project, *args, command=command)
+    terminal.expect("could not be counted \\(the service has no environment yet: `uv sync` makes it\\)")
+    terminal.expect("A rollback \\(`uv run alembic downgrade -1`\\)")
+    terminal.expect(question.replace("?", "\\?"))
+    terminal.send("\r")  # The default: no.
+    terminal.expect("cancelled; nothing was written")
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert terminal.exitstatus == 1
+    assert tree(project) == before
+
+    terminal = spawn(project, *args, command=command)
+    terminal.expect(question.replace("?", "\\?"))
+    terminal.send("y")
+    terminal.expect(done)
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert terminal.exitstatus == 0
+    assert tree(project) != before

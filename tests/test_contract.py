@@ -29,7 +29,11 @@ PRINCIPLES = (
     "RESTful Design",
     "External Services",
 )
-OTHER_CONTRACT_TESTS = ("tests/contract/test_error_contract.py", "tests/contract/test_fuzz.py")
+OTHER_CONTRACT_TESTS = (
+    "tests/contract/test_access_rules.py",
+    "tests/contract/test_error_contract.py",
+    "tests/contract/test_fuzz.py",
+)
 DOMAINS = (
     ("customers", "--field", "name:str", "--field", "email:str:unique"),
     ("orders", "--field", "customer_id:ref:customers", "--field", "placed_at:datetime"),

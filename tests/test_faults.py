@@ -3,13 +3,17 @@ through a TCP proxy that refuses connections, drops them mid-request or goes sil
 
 Each fault must give 503s in the error shape within the configured (here small) timeouts,
 leave nothing committed that the client was told failed, and pass once the database is back,
-without restarting the server.
+without restarting the server. A server that refuses the service's role or lacks its database
+gives 503s too, logged once a minute; a migration queued behind another session's lock stops
+within DATABASE_MIGRATION_LOCK_TIMEOUT with one readable line.
 """
 
 import asyncio
 import json
+import os
 import socket
 import struct
+import subprocess
 import threading
 import time
 import urllib.error
@@ -22,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests import support
+from tests.test_cli_domain import cli
 
 TIMEOUT = 0.3  # seconds: connect, pool checkout and statement
 # A request fails after at most one of those waits; the second is slack for a loaded machine.
@@ -153,14 +158,12 @@ def database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def service(
-    template: Path,
-    service_env: support.ServiceEnv,
-    tmp_path_factory: pytest.TempPathFactory,
-    proxy: FaultyProxy,
-    database: str,
-) -> Iterator[str]:
-    project = support.render(template, tmp_path_factory.mktemp("faults") / "acme", database="postgresql")
+def project(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return support.render(template, tmp_path_factory.mktemp("faults") / "acme", database="postgresql")
+
+
+@pytest.fixture(scope="module")
+def service(project: Path, service_env: support.ServiceEnv, proxy: FaultyProxy, database: str) -> Iterator[str]:
     env = {
         "DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:{proxy.port}/{database}",
         "DATABASE_CONNECT_TIMEOUT": str(TIMEOUT),
@@ -242,3 +245,95 @@ def test_options_lists_every_method_of_the_path(service: str) -> None:
     assert caught.value.code == 405
     assert caught.value.headers["Allow"] == "GET, POST"
     assert json.loads(caught.value.read())["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("refusal", ["unknown role", "missing database"])
+def test_a_server_that_lets_the_service_in_nowhere_is_a_503_logged_once(
+    project: Path, service_env: support.ServiceEnv, database: str, tmp_path: Path, refusal: str
+) -> None:
+    """Not a bug: 503s in the error shape, readiness 503, one warning (no traceback) for ten requests."""
+    url = support.pg_url(database).replace("postgres@", "no_such_role@", 1)
+    if refusal == "missing database":
+        url = support.pg_url(support.unique_name("fd_missing"))
+    port, log = support.free_port(), tmp_path / "server.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [service_env.tool("python"), "-m", "uvicorn", "src.main:app", "--port", str(port)],
+            cwd=project,
+            env={**os.environ, "DATABASE_URL": url},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while not _listening(port):
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            for _ in range(10):
+                status, answer = support.request("POST", f"{base}/items", {"name": "Lamp", "price": "1.00"})
+                assert (status, answer["error"]["code"]) == (503, "service_unavailable"), answer
+            status, answer = support.request("GET", f"{base}/health/ready")
+            assert (status, answer["error"]["code"]) == (503, "service_unavailable")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    logged = log.read_text()
+    assert logged.count("Database unavailable") == 1, logged
+    assert "Traceback" not in logged, logged
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_migration_behind_a_lock_stops_within_the_lock_timeout(
+    project: Path, service_env: support.ServiceEnv, tmp_path: Path
+) -> None:
+    """A migration altering a table another session reads: it stops after DATABASE_MIGRATION_LOCK_TIMEOUT
+    with one line, instead of queueing (and queueing every later query on the table behind it)."""
+    name = support.unique_name("fd_lock")
+    support.create_pg_database(name)
+    env = {"DATABASE_URL": support.pg_url(name), "DATABASE_MIGRATION_LOCK_TIMEOUT": "1"}
+    python = service_env.tool("python")
+    holder = None
+    try:
+        support.run(python, "-m", "alembic", "upgrade", "head", cwd=project, env=env)
+        cli("field", "add", "items", "note:text:optional", cwd=project)
+        hold = "BEGIN; LOCK TABLE item IN ACCESS SHARE MODE; SELECT pg_sleep(60);"
+        holder = subprocess.Popen(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-qc", hold])
+        held = "SELECT count(*) FROM pg_locks JOIN pg_class ON relation = oid WHERE relname = 'item' AND granted"
+        deadline = time.monotonic() + 10
+        while _psql(name, held) == "0":
+            assert time.monotonic() < deadline, "the lock was never taken"
+            time.sleep(0.1)
+        started = time.monotonic()
+        result = support.run(python, "-m", "alembic", "upgrade", "head", cwd=project, env=env, check=False)
+        took = time.monotonic() - started
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output
+        assert took < 1 + 5, took  # the timeout, and slack for starting Python on a loaded machine
+        assert "FAILED: migration stopped, nothing applied: waited DATABASE_MIGRATION_LOCK_TIMEOUT=1s" in output
+        assert "ALTER TABLE item ADD COLUMN note" in output
+        assert "Traceback" not in output
+        column = "SELECT count(*) FROM information_schema.columns WHERE table_name = 'item' AND column_name = 'note'"
+        assert _psql(name, column) == "0"
+        # The lock is released with its session (a client gone mid-sleep leaves it running).
+        others = "datname = current_database() AND pid <> pg_backend_pid()"
+        _psql(name, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {others}")  # noqa: S608 - no input
+        holder.wait(timeout=10)
+        support.run(python, "-m", "alembic", "upgrade", "head", cwd=project, env=env)
+        assert _psql(name, column) == "1"
+    finally:
+        if holder is not None and holder.poll() is None:
+            holder.terminate()
+            holder.wait(timeout=10)
+        support.git(project, "checkout", "-q", "--", ".")
+        support.git(project, "clean", "-qfd")
+        support.drop_pg_database(name)
+
+
+def _psql(database: str, query: str) -> str:
+    result = support.run("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-tAc", query, cwd=support.REPO)
+    return result.stdout.strip()

@@ -62,6 +62,13 @@ def test_openapi_declares_the_values_and_the_filters(sqlite_service: Path, servi
     document = json.loads(support.run(service_env.tool("python"), "-c", dump, cwd=sqlite_service).stdout)
     status = document["components"]["schemas"]["OrderCreate"]["properties"]["status"]
     assert status["enum"] == ["draft", "paid", "shipped"]
+    # Email and URL fields say their format, with patterns that admit every value they take.
+    contact = document["components"]["schemas"]["OrderCreate"]["properties"]["contact"]
+    assert (contact["format"], contact["maxLength"]) == ("idn-email", 254)
+    assert re.fullmatch(contact["pattern"], "mary.jane.watson@mail.eu.example.co.uk")
+    (site, _) = document["components"]["schemas"]["OrderCreate"]["properties"]["site"]["anyOf"]
+    assert (site["format"], site["maxLength"]) == ("iri", 2048)
+    assert re.fullmatch(site["pattern"], "https://münchen.de/straße?q=1#top")
     parameters = {parameter["name"] for parameter in document["paths"]["/orders"]["get"]["parameters"]}
     ranges = {f"{field}__{bound}" for field in ("quantity", "placed_at", "due_date") for bound in ("gt", "lte")}
     assert ranges | {"status__in", "quantity__in", "q", "contact"} <= parameters

@@ -1,10 +1,11 @@
 """The input contract of generated services, checked over HTTP as a client would meet it.
 
-A service with related domains (`customers` with a unique email, `orders` referencing it) and a
-domain with every field type is served by uvicorn on PostgreSQL (uuid keys) and on SQLite (int
-keys). Each reproducer class of a 500 once found by fuzzing is sent and must get its 4xx in the
-error shape; concurrent writes keep their constraints and their timestamps in commit order; and
-schemathesis, with every check and the stateful phase, finds nothing.
+A service with related domains (`customers` with a unique email, `orders` referencing it), a
+domain with every field type and one with email and URL fields is served by uvicorn on PostgreSQL
+(uuid keys) and on SQLite (int keys). Each reproducer class of a 500 once found by fuzzing is sent
+and must get its 4xx in the error shape; real email addresses and URLs are stored and found, the
+invalid ones refused; concurrent writes keep their constraints and their timestamps in commit
+order; and schemathesis, with every check and the stateful phase, finds nothing.
 
 `FUZZ_EXAMPLES` sets schemathesis' examples per operation (default 40; the issue's acceptance
 run used several hundred).
@@ -14,8 +15,10 @@ import datetime as dt
 import json
 import os
 import re
+import runpy
 import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -43,7 +46,10 @@ DOMAINS = (
         "u:uuid",
         "j:json:optional",
     ),
+    domain_args("contacts", "name:str", "email:email:unique", "site:url:optional"),
 )
+# The samples the service's own tests/test_inputs.py checks, sent here over HTTP.
+SAMPLES = runpy.run_path(str(support.REPO / "template" / "project" / "tests" / "input_samples.py"))
 FUZZ_EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "40")
 EVERYTHING = {
     "s": "text",
@@ -130,6 +136,40 @@ def test_an_empty_patch_changes_nothing(served: tuple[str, str]) -> None:
     customer = create(base, "customers", {"name": "Same", "email": "same@example.com"})
     status, patched, _ = send("PATCH", f"{base}/customers/{customer['id']}", b"{}")
     assert (status, patched) == (200, customer)
+
+
+def test_real_email_addresses_are_stored_and_found(served: tuple[str, str]) -> None:
+    base, _ = served
+    for n, (sent, stored) in enumerate(SAMPLES["VALID_EMAILS"].items()):
+        contact = create(base, "contacts", {"name": f"Mail {n}", "email": sent})
+        assert contact["email"] == stored
+        status, page, _ = send("GET", f"{base}/contacts?email={urllib.parse.quote(sent, safe='')}")
+        assert (status, page["items"]) == (200, [contact]), sent
+    status, page, _ = send("GET", f"{base}/contacts?q={urllib.parse.quote('παράδειγμα')}")
+    assert [row["email"] for row in page["items"]] == ["δοκιμή@παράδειγμα.δοκιμή"]
+
+
+def test_urls_a_browser_opens_are_stored_as_sent_and_found(served: tuple[str, str]) -> None:
+    base, _ = served
+    for n, url in enumerate(SAMPLES["VALID_URLS"]):
+        contact = create(base, "contacts", {"name": f"Site {n}", "email": f"site{n}@example.com", "site": url})
+        assert contact["site"] == url
+        status, page, _ = send("GET", f"{base}/contacts?site={urllib.parse.quote(url, safe='')}")
+        assert (status, page["items"]) == (200, [contact]), url
+    status, page, _ = send("GET", f"{base}/contacts?q={urllib.parse.quote('straße')}")
+    assert [row["site"] for row in page["items"]] == ["https://münchen.de/straße"]
+
+
+@pytest.mark.parametrize(("field", "samples"), [("email", "INVALID_EMAILS"), ("site", "INVALID_URLS")])
+def test_invalid_email_addresses_and_urls_are_422(served: tuple[str, str], field: str, samples: str) -> None:
+    base, _ = served
+    for value in SAMPLES[samples]:
+        body = json.dumps({"name": "Bad", "email": "bad@example.com", field: value}).encode()
+        assert_error(send("POST", f"{base}/contacts", body), 422, "validation_error", field)
+        assert_error(
+            send("GET", f"{base}/contacts?{field}={urllib.parse.quote(value, safe='')}"), 422, "validation_error", field
+        )
+    assert send("GET", f"{base}/contacts?email=bad%40example.com")[1]["items"] == []
 
 
 @pytest.mark.parametrize(
@@ -260,6 +300,10 @@ def test_schemathesis_finds_nothing(served: tuple[str, str], service_env: suppor
             "examples,coverage,fuzzing,stateful",
             "--max-examples",
             FUZZ_EXAMPLES,
+            # Text refuses NUL in its validator and says so in its description, not in a pattern
+            # (src/inputs.py), as the service's own fuzz test does.
+            "--generation-allow-x00",
+            "false",
             # One worker: in threads, CPython 3.11's ast.parse (which hypothesis calls to describe
             # its filters) can fail with "AST constructor recursion depth mismatch".
             "--workers",

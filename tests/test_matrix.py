@@ -216,8 +216,8 @@ def test_ci_workflow_commands_pass(renders, tmp_path: Path, pg_database: str) ->
     project = tmp_path / "acme"
     shutil.copytree(renders(CHECKED_BY_WORKFLOW), project, symlinks=True)
     (job,) = yaml.safe_load((project / WORKFLOW).read_text())["jobs"].values()
-    assert set(job["env"]) == {"DATABASE_URL", "TEST_DATABASE_URL"}
-    assert all(url.startswith(support.PG_SERVER + "/") for url in job["env"].values())
+    assert set(job["env"]) == {"ENVIRONMENT", "DATABASE_URL", "TEST_DATABASE_URL"}
+    assert all(job["env"][name].startswith(support.PG_SERVER + "/") for name in ("DATABASE_URL", "TEST_DATABASE_URL"))
     commands = [line for step in job["steps"] if "run" in step for line in step["run"].splitlines() if line.strip()]
     assert commands[0] == "uv sync --locked"
     assert {"uv run ruff check .", "uv run ruff format --check .", "uv run pytest"} <= set(commands)
@@ -226,6 +226,7 @@ def test_ci_workflow_commands_pass(renders, tmp_path: Path, pg_database: str) ->
     assert uv, "uv is needed to run the workflow's commands"
     base = support.unique_name("fd_suite")
     env = {
+        "ENVIRONMENT": job["env"]["ENVIRONMENT"],
         "DATABASE_URL": pg_database,
         "TEST_DATABASE_URL": support.pg_url(base),
         "VIRTUAL_ENV": str(project / ".venv"),

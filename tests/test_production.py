@@ -1,5 +1,7 @@
 """A PostgreSQL service in production: refused with unsafe settings, served (docs hidden, JSON
-logs) with good ones, and the Docker files that run it consistent with its README.
+logs) with good ones, and the Docker files that run it consistent with its README. Secure by
+default: an unset ENVIRONMENT, or staging, applies the same rules; only local and testing (what
+`.env.example` and the tests say) take the development defaults.
 
 No Docker engine here: the Dockerfile's start command is run as is in the shared service
 environment, and the compose file is checked for what the service needs from it.
@@ -9,6 +11,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import time
@@ -32,18 +35,11 @@ def acme_pg(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def start(service_env: support.ServiceEnv, project: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """`uvicorn src.main:app` as an operator starts it; the tests below expect it to refuse."""
-    return support.run(
-        service_env.tool("python"),
-        "-m",
-        "uvicorn",
-        "src.main:app",
-        "--port",
-        str(free_port()),
-        cwd=project,
-        env=env,
-        check=False,
-    )
+    """`uvicorn src.main:app` as an operator starts it, with exactly the ENVIRONMENT `env` gives
+    (none if it gives none); the tests below expect it to refuse."""
+    command = [service_env.tool("python"), "-m", "uvicorn", "src.main:app", "--port", str(free_port())]
+    clean = {key: value for key, value in os.environ.items() if key != "ENVIRONMENT"}
+    return subprocess.run(command, cwd=project, env={**clean, **env}, capture_output=True, text=True, timeout=60)
 
 
 def free_port() -> int:
@@ -94,6 +90,49 @@ def test_production_refuses_the_development_database_under_another_name(
     result = start(service_env, acme_pg, {"ENVIRONMENT": "production", "DATABASE_URL": url})
     assert result.returncode != 0
     assert "DATABASE_URL: still the local development database" in result.stderr
+
+
+@pytest.mark.parametrize("environment", [None, "staging"])
+def test_every_environment_but_a_developers_applies_the_production_rules(
+    acme_pg: Path, service_env: support.ServiceEnv, environment: str | None
+) -> None:
+    """Issue 19, finding 3: unset (then `local`) or `staging`, the development defaults passed."""
+    result = start(service_env, acme_pg, {"ENVIRONMENT": environment} if environment else {})
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    if environment is None:
+        # Which rules applied, and what a developer's machine does about it.
+        assert "ENVIRONMENT: not set" in lines[1] and "cp .env.example .env" in lines[1]
+    assert lines[-1] == "  - DATABASE_URL: still the local development database; set the production database URL"
+
+
+@pytest.mark.parametrize("password", ["Postgres", "admin", "ADMIN", "Change-Me", "acme_shop"])
+def test_production_refuses_a_placeholder_database_password(
+    acme_pg: Path, service_env: support.ServiceEnv, password: str
+) -> None:
+    """Issue 19, finding 8: `Postgres` and `admin` passed; the user's name as password too."""
+    url = f"postgresql+asyncpg://acme_shop:{password}@db.example.com:5432/acme_shop"
+    result = start(service_env, acme_pg, {"ENVIRONMENT": "production", "DATABASE_URL": url})
+    assert result.returncode != 0
+    assert "DATABASE_URL: the password is a placeholder or the user's name" in result.stderr
+
+
+def test_readme_setup_takes_the_development_defaults(
+    template: Path, tmp_path: Path, service_env: support.ServiceEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generated README's set-up, word for word: without `.env` the production rules refuse
+    the development database and say what to do; `cp .env.example .env` says ENVIRONMENT=local,
+    and migrations and the server take the development defaults (docs served)."""
+    monkeypatch.delenv("ENVIRONMENT")
+    project = support.render(template, tmp_path / "fresh")
+    python = service_env.tool("python")
+    refused = support.run(python, "-m", "alembic", "upgrade", "head", cwd=project, check=False)
+    assert refused.returncode != 0
+    assert "cp .env.example .env" in refused.stderr
+    shutil.copy(project / ".env.example", project / ".env")
+    with support.served(project, service_env) as base:
+        assert get(f"{base}/docs")[0] == 200
 
 
 def test_production_refuses_the_superuser_without_a_password(acme_pg: Path, service_env: support.ServiceEnv) -> None:

@@ -1,6 +1,7 @@
 """Answers a user can get wrong, and the ways a copy can be started."""
 
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -14,6 +15,11 @@ BAD_ANSWERS = [
     ("project_name=", "project_name must not be empty"),
     ("project_name=!!!", "project_slug must be lowercase snake_case"),
     ("project_slug=Bad-Slug", "project_slug must be lowercase snake_case"),
+    # Dashed for Kubernetes, `shop__x_` would be `shop--x-`: no RFC 1123 label.
+    ("project_slug=shop__x_", "project_slug must be lowercase snake_case"),
+    ("project_slug=shop_", "none at the end (got 'shop_')"),
+    # `<slug>_test` is a PostgreSQL database and `<slug>-migrate` a Kubernetes Job: 63 at most.
+    (f"project_slug={'a' * 56}", "project_slug is 56 characters long; the limit is 55"),
     ("database=mysql", "'mysql' is not in"),
     ("python_version=3.9", "'3.9' is not in"),
     ("pk_type=serial", "'serial' is not in"),
@@ -71,3 +77,38 @@ def test_copy_inside_an_existing_repository_does_not_commit(template: Path, tmp_
     assert not (tmp_path / "services" / "acme" / ".git").exists()
     assert support.git(tmp_path, "rev-list", "--count", "HEAD").stdout.strip() == "1"
     assert "services/" in support.git(tmp_path, "status", "--porcelain").stdout
+
+
+RFC_1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def test_the_longest_slug_fits_every_name_it_makes(
+    template: Path, tmp_path: Path, service_env: support.ServiceEnv
+) -> None:
+    """A 55-character slug: its databases fit PostgreSQL's 63 bytes (Alembic creates and migrates
+    the development one), its Kubernetes names are RFC 1123 labels, and a long project name gets
+    a default slug that fits too."""
+    slug = "s" + "_x" * 27
+    assert len(slug) == 55
+    service = support.render(template, tmp_path / "longest", project_slug=slug, database="postgresql")
+    env_example = (service / ".env.example").read_text()
+    databases = re.findall(r"^(?:TEST_)?DATABASE_URL=.*/(\w+)$", env_example, re.MULTILINE)
+    assert databases == [slug, f"{slug}_test"]
+    assert all(len(name.encode()) <= 63 for name in databases)
+    names = []
+    for manifest in (service / "deploy" / "k8s").glob("*.yaml"):
+        for document in yaml.safe_load_all(manifest.read_text()):
+            names.append(document["metadata"]["name"])
+            names += list(document["metadata"].get("labels", {}).values())
+    assert f"{slug.replace('_', '-')}-migrate" in names
+    assert [name for name in names if not RFC_1123_LABEL.match(name)] == []
+    try:
+        support.run(service_env.tool("python"), "-m", "alembic", "upgrade", "head", cwd=service)
+        support.run(service_env.tool("python"), "-m", "alembic", "downgrade", "base", cwd=service)
+    finally:
+        support.drop_pg_database(slug)
+
+    long_name = "The International Business Machines Corporation of Greater Acme Holdings"
+    named = support.render(template, tmp_path / "named", project_name=long_name)
+    default = yaml.safe_load((named / ".copier-answers.yml").read_text())["project_slug"]
+    assert default == "the_international_business_machines_corporation_of_grea"

@@ -13,10 +13,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import copier
 import yaml
 
-from fastapi_domains import access, domain_answers, external_domain, migrations, names, prompts
+from fastapi_domains import access, domain_answers, external_domain, interrupts, migrations, names, terminal
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, TYPES, Field, FieldError, parse_fields
 from fastapi_domains.project import DOMAIN_ANSWERS_DIR, Project, load_project
@@ -40,7 +39,10 @@ access (needs a service made with auth=jwt):
   writes: anyone reads, POST, PATCH and DELETE need a token;
   owner: each user reads and changes only their own rows (an owner_id column set from the
   token), a superuser every row; no other domain may reference such a domain.
+  A reference needs its domain at least as strict as the one it points to
+  (public < writes < authenticated < owner): reads nest the row pointed to.
 """
+NO_FIELDS = "no fields given: add one --field FIELD:TYPE[:optional][:unique] per field"
 _TABLENAME = re.compile(r"""__tablename__\s*=\s*["']([^"']+)["']""")
 
 
@@ -81,11 +83,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     domain = args.name
-    entity = args.entity or names.singular(domain)
     try:
+        # The name first: deriving a singular from a name that is none (`""`, `_`) would fail.
         names.check_domain_name(domain)
+        # The fields' grammar before any name is derived: a typo is refused without loading inflect.
+        given = parse_fields(args.fields) if args.fields else []
+        entity = args.entity or names.singular(domain)
         names.check_identifier("entity name", entity)
-    except names.InvalidNameError as error:
+    except (FieldError, names.InvalidNameError) as error:
         raise CliError(str(error)) from error
     check_free(project, domain, entity)
     level = access.check(project, args.access)
@@ -99,20 +104,24 @@ def handle(args: argparse.Namespace) -> int:
 
     asked = False
     try:
-        if args.fields:
-            fields = parse_fields(args.fields)
-        elif args.no_input or not prompts.interactive():
-            raise CliError("no fields given: add one --field FIELD:TYPE[:optional][:unique] per field")
+        if given:
+            fields = given
+        elif args.no_input:
+            raise CliError(NO_FIELDS)
         else:
-            # The auth domain is no ref target (its users are reached with --access owner).
-            referable = [name for name in existing_domains(project) if name != access.AUTH_DOMAIN]
-            fields = prompts.ask_fields(check_field_name, referable)
+            if not terminal.interactive():
+                raise CliError(NO_FIELDS)
+            # questionary (prompt_toolkit) is loaded only when there is a person to ask.
+            with interrupts.deferred():
+                from fastapi_domains import prompts  # noqa: PLC0415
+
+            fields = prompts.ask_fields(check_field_name, referable_domains(project, level))
             asked = True
         own = {"domain": domain, "entity": entity, "entity_class": names.class_name(entity), "table": entity}
         own["label"] = names.with_article(entity)
         if level == access.OWNER:
             check_owner_fields(domain, fields)
-        references = resolve_references(project, fields, own)
+        references = resolve_references(project, fields, own, referencing=domain, level=level, adding=True)
         foreign_keys = {field.name: references[field.ref]["table"] for field in fields if field.type == REF}
         columns = [field.name for field in fields]
         if level == access.OWNER:
@@ -184,11 +193,34 @@ def existing_domains(project: Project) -> list[str]:
     return [path.stem.removeprefix("domain-") for path in project.domain_answer_files()]
 
 
+def referable_domains(project: Project, level: str) -> list[str]:
+    """The domains a domain with access `level` may reference: tables (not the auth domain, whose
+    users are reached with --access owner; not an external one), at most as strict (see access)."""
+    referable = []
+    for answers_file in project.domain_answer_files():
+        try:
+            answers = yaml.safe_load(answers_file.read_text())
+        except yaml.YAMLError:
+            continue  # Refused with the file's name if the user picks it.
+        if not isinstance(answers, dict) or access.is_auth(answers) or external_domain.is_external(answers):
+            continue
+        if access.may_reference(level, access.level(answers)):
+            referable.append(answers_file.stem.removeprefix("domain-"))
+    return referable
+
+
 def resolve_references(
-    project: Project, fields: list[Field], own: dict[str, str] | None = None
+    project: Project,
+    fields: list[Field],
+    own: dict[str, str] | None = None,
+    *,
+    referencing: str,
+    level: str,
+    adding: bool,
 ) -> dict[str, dict[str, str]]:
     """The domains `ref` fields point to, from their answers files; each must exist, or be the
-    domain being added (`own`): a tree, whose root rows have no parent, so such a field is optional."""
+    domain being added (`own`): a tree, whose root rows have no parent, so such a field is optional.
+    The domain `referencing` them, with access `level`, must be at least as strict as each."""
     references = {}
     for field in fields:
         if own and field.type == REF and field.ref == own["domain"]:
@@ -220,11 +252,7 @@ def resolve_references(
                     f"field {field.name!r} references the auth domain: a domain reaches its users with --access "
                     f"owner (an {access.OWNER_COLUMN} column set from the token), not with a ref field"
                 )
-            if access.level(answers) == access.OWNER:
-                raise CliError(
-                    f"field {field.name!r} references the domain {field.ref!r}, whose rows are private to their "
-                    "owners (access owner): a reference could reach another user's row"
-                )
+            access.check_reference(field.name, referencing, level, field.ref, access.level(answers), adding=adding)
             references[field.ref] = domain_answers.reference(answers)
         except (yaml.YAMLError, TypeError, KeyError) as error:
             raise CliError(f"{answers_file} is not a domain's answers file: {error}") from error
@@ -238,12 +266,24 @@ def summary(domain: str, entity: str, fields: list[Field]) -> str:
 
 
 def check_free(project: Project, domain: str, entity: str) -> None:
-    """The domain, its folders and its table must not exist yet."""
+    """The domain, its folders and its table must not exist yet. A folder that holds no files but
+    bytecode (`__pycache__/`, which a server's reload leaves after `git clean`) is no domain."""
     root = project.root
-    if (root / DOMAIN_ANSWERS_DIR / f"domain-{domain}.yml").exists() or (root / "src" / domain).exists():
-        raise CliError(f"the domain {domain!r} exists already (src/{domain})")
+    answers_file = f"{DOMAIN_ANSWERS_DIR}/domain-{domain}.yml"
+    if (root / answers_file).exists():
+        raise CliError(f"the domain {domain!r} exists already ({answers_file})")
+    for folder in (Path("src") / domain, Path("tests") / domain):
+        held = held_files(root / folder)
+        if held:
+            more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+            raise CliError(
+                f"{folder.as_posix()}/ is in the way of the domain {domain!r}: it holds {', '.join(held[:3])}{more} "
+                "(no domain's answers name it); move it away or choose another name"
+            )
+        if (root / folder).exists() and not (root / folder).is_dir():
+            raise CliError(f"{folder.as_posix()} is a file in the way of the domain {domain!r}; move it away")
     # `src.<domain>` and `tests.<domain>` become packages: no module may hold the name already.
-    modules = {path.stem for path in (root / "src").glob("*") if path.suffix == ".py" or path.is_dir()}
+    modules = {path.stem for path in (root / "src").glob("*") if path.suffix == ".py" or held_files(path)}
     modules |= {path.stem for path in (root / "tests").glob("*.py")}
     if domain in modules:
         raise CliError(f"the service already has a module named {domain!r}; choose another domain name")
@@ -256,31 +296,43 @@ def check_free(project: Project, domain: str, entity: str) -> None:
         raise CliError(f"the table {entity!r} exists already; choose another name or pass --entity")
 
 
+def held_files(folder: Path) -> list[str]:
+    """The files under `folder` (relative to it, sorted), bytecode and its caches left out."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".pyo"}
+    )
+
+
 def render_into(project: Project, source: str, data: dict[str, object]) -> list[Path]:
     """Render the domain into a staging folder, check it, then move its files into the service."""
+    # Copier is loaded only now, once every check has passed: a refusal answers without it.
+    with interrupts.deferred():
+        from fastapi_domains import render  # noqa: PLC0415
+
     domain = data["domain_name"]
-    with tempfile.TemporaryDirectory(prefix="fastapi-domains-") as scratch:
+    answers_file = f"{DOMAIN_ANSWERS_DIR}/domain-{domain}.yml"
+    with (
+        render.template_at(source, project.commit, str(data["template_kind"])) as template,
+        tempfile.TemporaryDirectory(prefix="fastapi-domains-") as scratch,
+    ):
         staging = Path(scratch) / "domain"
         try:
-            copier.run_copy(
-                source,
-                staging,
-                data=data,
-                vcs_ref=project.commit,
-                defaults=True,
-                unsafe=True,
-                quiet=True,
-            )
+            render.render(template, staging, data, answers_file=answers_file)
         except Exception as error:  # Any failure of the render: nothing has been written yet.
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             if "'template_kind'" in first_line:  # Copier refused the answer: no `domain` choice yet.
                 raise CliError(too_old(project, f"has no {data['template_kind']} sub-template")) from error
             raise CliError(f"rendering the domain failed, nothing was written: {first_line}") from error
-        check_template_version(project, staging / DOMAIN_ANSWERS_DIR / f"domain-{domain}.yml", data)
+        check_template_version(project, staging / answers_file, data)
         files = sorted(path.relative_to(staging) for path in staging.rglob("*") if path.is_file())
         existing = [path for path in files if (project.root / path).exists()]
         if existing:
             raise CliError(f"{existing[0]} exists already and is never overwritten; nothing was written")
+        interrupts.point_of_no_return()
         move_files(staging, project.root, files)
     return files
 
@@ -288,7 +340,7 @@ def render_into(project: Project, source: str, data: dict[str, object]) -> list[
 def too_old(project: Project, problem: str) -> str:
     return (
         f"the service's template version ({project.commit or 'its working tree'}) {problem}; update the service "
-        "to a newer template first (`fastapi-domains update` or `copier update --trust`), then add the domain"
+        "to a newer template first (`fastapi-domains update`), then add the domain"
     )
 
 
@@ -297,6 +349,8 @@ def check_template_version(project: Project, answers_file: Path, data: dict[str,
     if not answers_file.is_file():
         raise CliError(too_old(project, f"has no {data['template_kind']} sub-template"))
     recorded = yaml.safe_load(answers_file.read_text()) or {}
+    if recorded.get("template_kind") != data["template_kind"]:  # An answers file of another kind, or none.
+        raise CliError(too_old(project, f"has no {data['template_kind']} sub-template"))
     if data.get("access", access.PUBLIC) != access.PUBLIC and "access" not in recorded:
         raise CliError(too_old(project, "has no access rules (--access)"))
     # An older template renders without the answers later releases added (in its own wording).

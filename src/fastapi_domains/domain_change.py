@@ -1,7 +1,8 @@
 """A change to a domain that exists: its answers rewritten to describe it as it now is, its code
-and tests re-rendered by Copier's update at the domain's own template version (so the user's
-edits, committed or not, are merged in), and one new migration, rendered by the template from the
-answers and chained onto the service's single head.
+and tests re-rendered at the domain's own template version as Copier's update does it (the last
+render, the new one, and the user's edits, committed or not, carried over: see working_copy.py),
+and one new migration, rendered by the template from the answers and chained onto the service's
+single head.
 
 A domain's answers list its changes (`changes`), each with its migration's revision, parent and
 date, derived here once. The template renders only the latest change's migration, and never on
@@ -10,15 +11,16 @@ duplicated or deleted: the CLI renders the new one into a staging folder and wri
 """
 
 import copy
+import fnmatch
 import sys
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import copier
-
-from fastapi_domains import access, domain_answers, external_domain, migrations, working_copy
+from fastapi_domains import access, domain_answers, external_domain, interrupts, migrations, working_copy
 from fastapi_domains.add_domain import existing_domains
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, Field
@@ -26,6 +28,9 @@ from fastapi_domains.list_domains import load
 from fastapi_domains.project import DOMAIN_ANSWERS_DIR, Project, read_answers
 from fastapi_domains.template_source import template_source
 from fastapi_domains.update import EXIT_CONFLICTS, check_domain_answers, conflict_report, one_line
+from fastapi_domains.working_copy import Result
+
+MIGRATIONS = f"{migrations.VERSIONS_DIR.as_posix()}/*.py"
 
 
 @dataclass(frozen=True)
@@ -86,37 +91,77 @@ def new_change(project: Project, change: str, fields: list[dict[str, Any]] | Non
     return {"change": change, **described, **extra} | domain_answers.new_revision(head)
 
 
+@contextmanager
+def renders(project: Project, domain: Domain) -> Iterator[Callable[..., Path]]:
+    """`render(name, data, exclude=())`: the domain rendered with `data` at its template version
+    into a scratch folder `name`, until the block ends. Its answers keep recording its template's
+    location as they do."""
+    # Copier is loaded only now, once every check has passed: a refusal answers without it.
+    with interrupts.deferred():
+        from fastapi_domains import render  # noqa: PLC0415
+
+    source = template_source(Project(project.root, domain.answers))
+    answers = domain.answers
+    with (
+        render.template_at(source, answers["_commit"], "domain", answers["_src_path"]) as template,
+        tempfile.TemporaryDirectory(prefix="fastapi-domains-") as scratch,
+    ):
+
+        def render_into(name: str, data: dict[str, Any], exclude: Sequence[str] = ()) -> Path:
+            render.render(template, Path(scratch) / name, data, answers_file=domain.answers_file, exclude=exclude)
+            return Path(scratch) / name
+
+        yield render_into
+
+
 def render_migration(project: Project, domain: Domain, data: dict[str, Any], change: dict) -> tuple[str, bytes]:
     """The change's migration, rendered from the domain's template at its version into a staging
     folder: its path in the service and its content. Nothing is written to the service."""
-    source = template_source(Project(project.root, domain.answers))
-    with tempfile.TemporaryDirectory(prefix="fastapi-domains-") as scratch:
-        staging = Path(scratch) / "domain"
+    with renders(project, domain) as render:
         try:
-            copier.run_copy(
-                source,
-                staging,
-                data=data,
-                vcs_ref=domain.answers["_commit"],
-                # Only the migration is needed: the code and tests are not rendered (a second faster).
-                exclude=["src", "tests"],
-                defaults=True,
-                unsafe=True,
-                quiet=True,
-            )
+            # Only the migration is needed: the code and tests are not rendered.
+            staging = render("domain", data, exclude=["src", "tests"])
         except Exception as error:  # Any failure of the render: nothing has been written yet.
             raise CliError(f"rendering the migration failed, nothing was written: {one_line(error)}") from error
-        rendered = sorted((staging / migrations.VERSIONS_DIR).glob(f"*_{change['revision_id']}_*.py"))
-        recorded = staging / domain.answers_file
-        if len(rendered) != 1 or not recorded.is_file() or "changes" not in read_answers(recorded):
-            raise CliError(
-                f"the domain {domain.name}'s template version ({domain.answers['_commit']}) cannot change a domain; "
-                "update the service to a newer template first (`fastapi-domains update`), then run this again"
-            )
-        path = rendered[0].relative_to(staging).as_posix()
-        if (project.root / path).exists():
-            raise CliError(f"{path} exists already and is never overwritten; nothing was written")
-        return path, rendered[0].read_bytes()
+        return change_migration(project, domain, staging, change)
+
+
+def change_migration(project: Project, domain: Domain, staging: Path, change: dict) -> tuple[str, bytes]:
+    """The change's migration in a render of the domain: its path in the service and its content;
+    a template version that renders none cannot change a domain."""
+    rendered = sorted((staging / migrations.VERSIONS_DIR).glob(f"*_{change['revision_id']}_*.py"))
+    recorded = staging / domain.answers_file
+    if len(rendered) != 1 or not recorded.is_file() or "changes" not in read_answers(recorded):
+        raise CliError(
+            f"the domain {domain.name}'s template version ({domain.answers['_commit']}) cannot change a domain; "
+            "update the service to a newer template first (`fastapi-domains update`), then run this again"
+        )
+    path = rendered[0].relative_to(staging).as_posix()
+    if (project.root / path).exists():
+        raise CliError(f"{path} exists already and is never overwritten; nothing was written")
+    return path, rendered[0].read_bytes()
+
+
+def rerender(project: Project, domain: Domain, changed: dict[str, Any], change: dict) -> tuple[str, bytes, Result]:
+    """The domain re-rendered with the `changed` answers at its template version as `copier update
+    -a` does it (its last render, the new one, the user's edits carried over), and the change's
+    migration, from the new render."""
+    with renders(project, domain) as render:
+        try:
+            # No update renders a migration (copier.yml excludes them); the new one is the change's.
+            old = render("old", domain.data(), exclude=[MIGRATIONS])
+            new = render("new", domain.data(**changed))
+        except Exception as error:  # Copier's own errors, git's run through it...: nothing has been written yet.
+            failed = f"re-rendering the domain {domain.name} failed, nothing was written"
+            raise CliError(f"{failed}: {one_line(error)}") from error
+        migration, text = change_migration(project, domain, new, change)
+        before, after = without_migrations(working_copy.rendered(old)), without_migrations(working_copy.rendered(new))
+        return migration, text, working_copy.merge(project.root, before, after, taken=[domain.answers_file])
+
+
+def without_migrations(files: dict[str, bytes]) -> dict[str, bytes]:
+    """A render's files but its migrations, which no update touches (copier.yml excludes them)."""
+    return {name: content for name, content in files.items() if not fnmatch.fnmatch(name, MIGRATIONS)}
 
 
 def change_fields(
@@ -124,29 +169,15 @@ def change_fields(
 ) -> int:
     """Re-render the domain with `fields` and `change` appended to its changes, and write the
     change's migration; `doing` says what it does (`adding phone to the domain customers`)."""
+    working_copy.require_git(project.root)
     changed = {"fields": fields, "changes": [*domain.answers.get("changes", []), change]}
-    migration, text = render_migration(project, domain, domain.data(**changed), change)
-    with working_copy.working_copy(project.root) as snapshot:
-        try:
-            copier.run_update(
-                str(snapshot),
-                answers_file=domain.answers_file,
-                vcs_ref=domain.answers["_commit"],
-                data=changed,
-                defaults=True,
-                overwrite=True,
-                unsafe=True,
-                quiet=True,
-            )
-        except Exception as error:  # Copier's own errors, git's run through it...: only the copy was touched.
-            failed = f"re-rendering the domain {domain.name} failed, nothing was written"
-            raise CliError(f"{failed}: {one_line(error)}") from error
-        result = working_copy.result(snapshot)
+    migration, text, result = rerender(project, domain, changed, change)
     files = {**result.files, migration: text}
     if dry_run:
         print_plan(project, doing, files, migration, result.conflicts)
         return 0
     marks = file_marks(project, files)
+    interrupts.point_of_no_return()
     working_copy.apply(project.root, files)
     if result.conflicts:
         lines = conflict_report(

@@ -4,13 +4,13 @@ a domain's fields changed as if they had been there (or not) from the start, wit
 import argparse
 from pathlib import Path
 
-from fastapi_domains import access, domain_answers, names
+from fastapi_domains import access, domain_answers, names, rows
 from fastapi_domains.add_domain import FIELD_GRAMMAR, resolve_references
 from fastapi_domains.domain_change import Domain, change_fields, load_domain, new_change, references_to
 from fastapi_domains.errors import CliError
 from fastapi_domains.field_defaults import DefaultError, parse_default
 from fastapi_domains.fields import REF, Field, FieldError, parse_fields
-from fastapi_domains.project import load_project
+from fastapi_domains.project import Project, load_project
 
 # Columns every table has besides its fields; other domains' references point to `id`.
 TABLE_COLUMNS = ("id", "created_at", "updated_at")
@@ -63,6 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     remove.add_argument("domain", metavar="DOMAIN", help="the domain, e.g. customers")
     remove.add_argument("name", metavar="NAME", help="the field, e.g. phone")
+    remove.add_argument(
+        "--yes", action="store_true", help="drop the column and its values without asking (needed without a terminal)"
+    )
     remove.set_defaults(handler=handle_remove)
     for action in (add, remove):
         add_common_options(action)
@@ -81,7 +84,9 @@ def handle_add(args: argparse.Namespace) -> int:
     try:
         added = parse_fields(args.specs)
         check_clashes(domain, added)
-        references = resolve_references(project, added)
+        references = resolve_references(
+            project, added, referencing=domain.name, level=access.level(domain.answers), adding=False
+        )
         foreign_keys = {field.name: references[field.ref]["table"] for field in added if field.type == REF}
         names.check_identifier_lengths(domain.table, [field.name for field in added], foreign_keys)
     except (FieldError, names.InvalidNameError) as error:
@@ -153,6 +158,33 @@ def handle_remove(args: argparse.Namespace) -> int:
             f"remove the domain instead: fastapi-domains remove {domain.name}"
         )
     change = new_change(project, "drop_field", removed)
+    if not args.dry_run:
+        column = f"{domain.table}.{args.name}"
+        rows.require_a_way_to_confirm(f"field remove drops the column {column} and every value in it", yes=args.yes)
+        rows.say_and_confirm(dropped_values(project, domain, removed[0]), f"Drop {column}?", yes=args.yes)
     doing = f"removing {args.name} from the domain {domain.name}"
     remaining = [answer for answer in fields if answer["name"] != args.name]
     return change_fields(project, domain, remaining, change, doing=doing, dry_run=args.dry_run)
+
+
+def dropped_values(project: Project, domain: Domain, answer: dict) -> list[str]:
+    """What dropping the field loses, and what rolling the change back needs."""
+    table, name = domain.table, answer["name"]
+    counted = rows.count(project.root, table, name)
+    if counted.rows is None:
+        found = f"the rows holding a value could not be counted ({counted.problem})"
+    else:
+        holding = "holds" if counted.rows == 1 else "hold"
+        found = f"{rows.plural(counted.rows, 'row')} of {table} {holding} a value in {counted.where}"
+    keep = f"keep a copy first (`{rows.copy_query(table, f'id, {name}')}`)"
+    rollback = f"A rollback (`uv run alembic downgrade -1`) adds {table}.{name} back, nullable and empty"
+    if answer["optional"]:
+        rollback += f": the code before this change reads it as null, and the values are gone unless you {keep}."
+    else:
+        nesting = sorted({reference.split(".")[0] for reference in references_to(project, domain.name)})
+        readers = f"{domain.name} and the domains that nest its rows ({', '.join(nesting)})" if nesting else domain.name
+        rollback += (
+            f", and the code before this change answers 500 on {readers} for every row until {name} holds a value "
+            f"again: {keep} and write it back after the downgrade."
+        )
+    return [f"field remove drops the column {table}.{name}: {found}.", rollback]

@@ -107,20 +107,34 @@ def check_type(name: str, type_: str) -> None:
         raise FieldError(f"date field {name!r} must end in '_date' (e.g. {name}_date)")
 
 
-def check_unique(name: str, type_: str) -> None:
+# Types that cannot be `unique`, and why (the prompts do not offer it for them).
+NOT_UNIQUE = {
     # PostgreSQL has no equality operator for `json`, so it cannot back a unique constraint.
-    if type_ == "json":
-        raise FieldError(f"field {name!r}: a json field cannot be unique")
+    "json": "a json field cannot be unique",
     # A handful of values cannot tell rows apart.
-    if type_ == ENUM:
-        raise FieldError(f"field {name!r}: an enum field cannot be unique")
+    ENUM: "an enum field cannot be unique",
+    # A btree index entry holds at most 2704 bytes: a longer text would fail the insert (a 500).
+    "text": "a text field cannot be unique: PostgreSQL's unique index holds values of up to about 2.7 KB, so saving "
+    "a longer text would be a server error (500); use str:unique (up to 255 characters)",
+}
+
+
+def check_unique(name: str, type_: str) -> None:
+    if type_ in NOT_UNIQUE:
+        raise FieldError(f"field {name!r}: {NOT_UNIQUE[type_]}")
 
 
 def check_choices(name: str, choices: object) -> tuple[str, ...]:
-    """The values of an enum field: identifiers, at least one, none repeated."""
+    """The values of an enum field: identifiers, at least two, none repeated."""
     values = tuple(choices.split("|")) if isinstance(choices, str) else tuple(choices or ())
     if not values or values == ("",):
         raise FieldError(f"enum field {name!r} needs its values: {name}:enum:VALUE|VALUE...")
+    if len(values) < 2:
+        # Unquoted, `rating:enum:good|bad` is a shell pipe: the command only sees `rating:enum:good`.
+        raise FieldError(
+            f"enum field {name!r} has one value ({values[0]!r}); an enum needs two or more, separated by | "
+            f"and quoted so the shell does not read | as a pipe: '{name}:enum:{values[0]}|OTHER'"
+        )
     for value in values:
         if not isinstance(value, str) or not ENUM_VALUE.match(value):
             raise FieldError(

@@ -2,10 +2,14 @@
 template only substitutes them). The template's copy-time hook imports this module too, in
 Copier's own Python: it passes its example domain's names, so only the CLI needs inflect."""
 
+import contextlib
 import functools
 import keyword
 import re
+from collections.abc import Iterator
 from typing import Any
+
+from fastapi_domains import interrupts
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
@@ -13,9 +17,35 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 @functools.cache
 def _inflect() -> Any:
     # Imported on first use: the copy hook imports this module where inflect is not installed.
-    import inflect  # noqa: PLC0415
+    with interrupts.deferred(), _typechecks_off():
+        import inflect  # noqa: PLC0415
 
     return inflect.engine()
+
+
+@contextlib.contextmanager
+def _typechecks_off() -> Iterator[None]:
+    """inflect decorates its engine with typeguard's @typechecked, which re-parses and recompiles
+    inflect's whole module once per decorated method while it is imported (2-4 s); under
+    `python -O` the decorator returns the function as it is, as typeguard documents, and so it
+    does here for that one import (0.1 s). The checks guard inflect's callers against wrong
+    types; this module passes it strings."""
+    try:
+        import typeguard  # noqa: PLC0415
+    except ImportError:  # An inflect without typeguard: nothing to switch off.
+        yield
+        return
+    checked = typeguard.typechecked
+    typeguard.typechecked = _unchecked
+    try:
+        yield
+    finally:
+        typeguard.typechecked = checked
+
+
+def _unchecked(target: Any = None, **_: object) -> Any:
+    """@typechecked as `python -O` makes it: the function itself (or, called with options, this)."""
+    return _unchecked if target is None else target
 
 
 def singular(word: str) -> str:
@@ -122,12 +152,20 @@ MAX_IDENTIFIER_BYTES = 63
 _FOLDERS = {"src", "tests", "alembic", "contract", "conftest", "databases", "live_server"}
 _MODULES = {"main", "config", "database", "dialect", "discovery", "exceptions", "health", "models", "queries"}
 _MORE_MODULES = {"request_id", "schemas", "log", "inputs", "body_size", "database_faults", "unhandled_errors"}
-_MORE_MODULES |= {"development_database", "auth"}  # auth: the users domain, once `auth=jwt`
-# Modules a later answer or release adds (`with_tracing`, uuid keys, metrics), and those every
-# domain shares: a domain of that name would sit beside (and shadow) the module.
-_MORE_MODULES |= {"tracing", "ids", "metrics", "observability", "unhandled_errors", "health", "log"}
+_MORE_MODULES |= {"development_database", "ids", "metrics", "tracing", "observability"}
+# The modules every domain shares: a domain of that name would sit beside (and shadow) the module.
 _MORE_MODULES |= {"lists", "crud", "conflicts", "factories", "every_type"}
-RESERVED_DOMAINS = frozenset(_FOLDERS | _MODULES | _MORE_MODULES)
+# Paths the app serves itself, which a domain's routes (`/<name>`) would shadow or be shadowed by:
+# Swagger UI, ReDoc, the OpenAPI document, health probes, Prometheus metrics, the users domain.
+SERVED_PATHS = {
+    "docs": "/docs",
+    "redoc": "/redoc",
+    "openapi": "/openapi.json",
+    "health": "/health",
+    "metrics": "/metrics",
+    "auth": "/auth",
+}
+RESERVED_DOMAINS = frozenset(_FOLDERS | _MODULES | _MORE_MODULES | set(SERVED_PATHS))
 
 
 class InvalidNameError(ValueError):
@@ -136,6 +174,8 @@ class InvalidNameError(ValueError):
 
 def check_identifier(kind: str, name: str) -> None:
     """`name` must be a lowercase snake_case identifier of at most MAX_NAME_LENGTH characters."""
+    if not name:
+        raise InvalidNameError(f"{kind} is empty: give a lowercase snake_case name, e.g. order_items")
     if not IDENTIFIER.match(name):
         raise InvalidNameError(
             f"{kind} {name!r} must be lowercase snake_case (letters, digits and single underscores, "
@@ -149,6 +189,11 @@ def check_identifier(kind: str, name: str) -> None:
 
 def check_domain_name(name: str) -> None:
     check_identifier("domain name", name)
+    if name in SERVED_PATHS:
+        raise InvalidNameError(
+            f"domain name {name!r} is reserved: the service serves (or may serve) {SERVED_PATHS[name]} itself, "
+            "which its routes would clash with; choose another name"
+        )
     if name in RESERVED_DOMAINS:
         raise InvalidNameError(f"domain name {name!r} is reserved: the service has (or may have) a module of that name")
 

@@ -9,6 +9,7 @@ refused answer leaves nothing behind.
 
 import argparse
 import json
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -16,9 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import copier
-from copier.errors import CopierError
-
+from fastapi_domains import interrupts, questions
 from fastapi_domains.errors import CliError
 from fastapi_domains.releases import newest_release
 
@@ -32,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Generate a service with `copier copy` from the template this CLI was installed from "
         "(its newest release tag, or the installed commit), asking the template's questions.",
     )
-    parser.add_argument("destination", type=Path, metavar="DEST", help="folder of the new service (must not exist)")
+    parser.add_argument(
+        "destination", type=Path, metavar="DEST", help="folder of the new service (must not exist, or be empty)"
+    )
     parser.add_argument(
         "--data",
         action="append",
@@ -51,36 +52,56 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     destination = args.destination.resolve()
-    if destination.exists() and any(destination.iterdir()):
-        raise CliError(f"{destination} exists and is not empty; choose a new folder")
-    data = parse_data(args.data)
+    check_destination(destination)
+    data = questions.parse_data(args.data)
     source, ref = chosen_template(args.template) if args.template else installed_template()
+    questions.check_keys(data, source, ref)
     destination.parent.mkdir(parents=True, exist_ok=True)
+    # Copier is loaded only now, once every check has passed: a refusal answers without it.
+    with interrupts.deferred():
+        import copier.errors  # noqa: PLC0415
+
     with tempfile.TemporaryDirectory(prefix=f".{destination.name}-", dir=destination.parent) as scratch:
         staging = Path(scratch) / destination.name
         try:
             copier.run_copy(source, staging, data=data, defaults=args.defaults, vcs_ref=ref, unsafe=True, quiet=True)
         except ValueError as error:  # Copier's refusal of an answer: a validator or a choice.
             raise CliError(f"{error}; nothing was written") from error
-        except CopierError as error:  # A failing copy task, a template Copier cannot read...
+        except copier.errors.CopierError as error:  # A failing copy task, a template Copier cannot read...
             raise CliError(f"{str(error).splitlines()[0].rstrip('.')}; nothing was written") from error
-        if destination.exists():
-            destination.rmdir()
-        shutil.move(staging, destination)
+        interrupts.point_of_no_return()
+        move_in(staging, destination)
     print(f"Generated {destination} from {source} at {ref}. Next:")
-    for command in next_commands(destination):
+    for command in next_commands(destination, args.destination):
         print(f"  {command}")
     return 0
 
 
-def parse_data(pairs: list[str]) -> dict[str, str]:
-    data = {}
-    for pair in pairs:
-        key, equals, value = pair.partition("=")
-        if not equals or not key.strip():
-            raise CliError(f"--data {pair!r} must be KEY=VALUE, e.g. --data project_name=Shop")
-        data[key.strip()] = value
-    return data
+def check_destination(destination: Path) -> None:
+    """DEST must not exist, or be an empty folder (`mkdir shop && cd shop && fastapi-domains new .`)."""
+    if destination.exists() and not destination.is_dir():
+        raise CliError(f"{destination} exists and is not a folder; choose a new folder")
+    if destination.is_dir() and any(destination.iterdir()):
+        raise CliError(f"{destination} exists and is not empty; choose a new folder")
+
+
+def move_in(staging: Path, destination: Path) -> None:
+    """The rendered service into DEST; an empty DEST is kept (it may be the shell's current folder)
+    and filled, or, on a failure, emptied again."""
+    if not destination.exists():
+        shutil.move(staging, destination)
+        return
+    moved: list[Path] = []
+    try:
+        for child in sorted(staging.iterdir()):
+            moved.append(Path(shutil.move(child, destination / child.name)))
+    except OSError as error:
+        for path in moved:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        raise CliError(f"writing into {destination} failed, nothing was kept: {error}") from error
 
 
 def installed_template() -> tuple[str, str]:
@@ -127,9 +148,12 @@ def chosen_template(source: str) -> tuple[str, str]:
     return source, newest_release(source) or "HEAD"
 
 
-def next_commands(service: Path) -> list[str]:
+def next_commands(service: Path, typed: Path | None = None) -> list[str]:
+    """What to run next, as the README's quick start says; `cd` to DEST as it was typed (none when
+    DEST is the current folder)."""
     answers = (service / ".copier-answers.yml").read_text()
-    steps = [f"cd {service}", "uv sync", "cp .env.example .env"]
+    steps = [] if service == Path.cwd() else [f"cd {shlex.quote(str(typed or service))}"]
+    steps += ["uv sync", "cp .env.example .env"]
     if "database: postgresql" in answers:
         steps.append("# PostgreSQL must be running; the next step creates the development database")
     steps += ["uv run alembic upgrade head", "uv run pytest"]

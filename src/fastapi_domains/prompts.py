@@ -1,7 +1,6 @@
 """Asking for a domain's fields on a terminal, with questionary: one field at a time, each
 answer validated as it is typed, then a summary to confirm."""
 
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ from fastapi_domains import names
 from fastapi_domains.fields import (
     DEFAULT_STR_LENGTH,
     ENUM,
+    NOT_UNIQUE,
     REF,
     TYPES,
     Field,
@@ -36,11 +36,6 @@ TYPE_HELP = {
     "enum": "one of a fixed set of values",
     REF: "reference to a row of another domain (a foreign key)",
 }
-
-
-def interactive() -> bool:
-    """Prompts only make sense when a person is at both ends."""
-    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _answer(question: questionary.Question) -> Any:
@@ -112,7 +107,7 @@ def ask_fields(check_field_name: Callable[[str], None], domains: list[str]) -> l
         if type_ == ENUM:
             typed = _answer(questionary.text(f"Values of {name}, separated by |:", validate=_valid_choices(name)))
             enum_values = check_choices(name, typed.strip())
-        unique = type_ not in ("json", ENUM) and _answer(questionary.confirm(f"Must {name} be unique?", default=False))
+        unique = type_ not in NOT_UNIQUE and _answer(questionary.confirm(f"Must {name} be unique?", default=False))
         fields.append(
             Field(
                 name=name,
@@ -142,6 +137,6 @@ def _valid_choices(name: str) -> Callable[[str], bool | str]:
     return validate
 
 
-def confirm(summary: str, question: str) -> bool:
+def confirm(summary: str, question: str, *, default: bool = True) -> bool:
     print(summary)
-    return _answer(questionary.confirm(question, default=True))
+    return _answer(questionary.confirm(question, default=default))

@@ -10,10 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
-# Internal to Copier, which has no public way to read a template location (hence copier>=9.7,
-# where it lives under this name).
-from copier._vcs import get_repo
-
+from fastapi_domains import interrupts
 from fastapi_domains.errors import CliError
 from fastapi_domains.project import ANSWERS_FILE, Project
 
@@ -37,7 +34,7 @@ def template_source(project: Project) -> str:
     folder = local_folder(project, source)
     if folder is None:
         # Copier clones a git URL itself; a version was recorded, so it read the source as one.
-        if project.commit and get_repo(source):
+        if project.commit and is_git_url(source):
             return source
         raise CliError(f"the template source {source} does not exist (from the service's {ANSWERS_FILE})")
     if not Path(source).expanduser().is_absolute():
@@ -58,3 +55,14 @@ def local_folder(project: Project, source: str) -> Path | None:
     path = Path(source).expanduser()
     candidates = [path] if path.is_absolute() else [project.root / path, Path.cwd() / path]
     return next((candidate for candidate in candidates if candidate.exists()), None)
+
+
+def is_git_url(source: str) -> bool:
+    """Whether Copier reads `source` as a git repository (a URL here: a folder was looked for first)."""
+    # Copier is loaded only for a source that is no folder on this machine: the render that follows
+    # needs it anyway. `get_repo` is internal to Copier, which has no public way to read a template
+    # location (hence copier>=9.7, where it lives under this name).
+    with interrupts.deferred():
+        from copier._vcs import get_repo  # noqa: PLC0415
+
+    return bool(get_repo(source))

@@ -15,12 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import copier
-
-from fastapi_domains import access, domain_answers, external_domain
+from fastapi_domains import access, domain_answers, external_domain, interrupts, questions
 from fastapi_domains.errors import CliError
 from fastapi_domains.project import ANSWERS_FILE, Project, load_project, read_answers
-from fastapi_domains.releases import newest_release
+from fastapi_domains.releases import newest_release, resolve_commits, template_is_dirty
 from fastapi_domains.template_source import template_source
 
 EXIT_CONFLICTS = 1
@@ -78,6 +76,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=Path("."),
         help="the service's folder (default: the current folder)",
     )
+    parser.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="answer one of the service's questions again, e.g. --data auth=jwt; repeat for each",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -88,30 +93,59 @@ def handle(args: argparse.Namespace) -> int:
     # Every refusal comes before the first step commits anything.
     for answers_file in project.domain_answer_files():
         check_domain_answers(answers_file)
+    source = template_source(project)
+    data = project_data(source, args)
+    identity = commit_identity(project)
     target = args.vcs_ref
-    if target is None and newest_release(template_source(project)) is None:
+    release = newest_release(source) if target is None else None
+    if target is None and release is None:
         # Said once here, rather than Copier warning at every step.
         print("The template has no release tags: updating to its latest commit (HEAD).", flush=True)
         target = "HEAD"
+    current = already_current(project, source, target or release or "HEAD", args)
+    if current:
+        print(f"Nothing to update: the project and every domain are at {target or release} already.")
+        print("\n".join(f"  {outcome.line()}" for outcome in current))
+        return 0
     outcomes: list[Outcome] = []
     for step in steps(project):
         before = recorded_commit(project.root / step.answers_file)
         print(f"Updating the {step.name} (from {before})…", flush=True)
-        update_step(project.root, step, target)
+        update_step(project.root, step, target, data if step.answers_file == ANSWERS_FILE else None)
         outcome = Outcome(step, before, recorded_commit(project.root / step.answers_file))
         # Every domain goes to the release the project reached, even if the template moves meanwhile.
         target = outcome.after or target
         conflicts = conflicted_files(project.root)
         if conflicts:
-            report_conflicts(args, project.root, outcome, conflicts, outcomes)
+            report_conflicts(args, project.root, outcome, conflicts, outcomes, identity)
             return EXIT_CONFLICTS
         if has_changes(project.root):
-            commit(project.root, f"Update {step.name} from template {outcome.before} → {outcome.after}")
+            answered = f" with {answered_data(data)}" if data and step.answers_file == ANSWERS_FILE else ""
+            message = f"Update {step.name} from template {outcome.before} → {outcome.after}{answered}"
+            commit(project.root, message, identity)
         outcomes.append(outcome)
     print("Done; one commit per step that changed files:")
     for outcome in outcomes:
         print(f"  {outcome.line()}")
+    if data:
+        print(f"  the service's answers: {answered_data(data)}")
     return 0
+
+
+def already_current(project: Project, source: str, target: str, args: argparse.Namespace) -> list[Outcome]:
+    """Each step, if every one is at the target version already (nothing to render, nothing to
+    commit), told by git without rendering; otherwise (or when git cannot tell) none."""
+    if getattr(args, "data", None) or not Path(source).is_dir():
+        return []  # Answers to change, or a template Copier clones: the steps tell.
+    if project.answers.get("auth") == "jwt" and not access.auth_answers_file(project.root).is_file():
+        return []  # The project step's migration adds the auth domain (copier.yml).
+    if target == "HEAD" and template_is_dirty(source):
+        return []  # Copier renders HEAD with the template's uncommitted changes.
+    recorded = [(step, recorded_commit(project.root / step.answers_file)) for step in steps(project)]
+    commits = resolve_commits(source, [target, *(commit or "" for _, commit in recorded)])
+    if commits[0] is None or any(commit != commits[0] for commit in commits[1:]):
+        return []
+    return [Outcome(step, commit, commit) for step, commit in recorded]
 
 
 def steps(project: Project) -> Iterator[Step]:
@@ -122,11 +156,45 @@ def steps(project: Project) -> Iterator[Step]:
         yield Step(f"domain {name}", answers_file.relative_to(project.root).as_posix())
 
 
-def update_step(root: Path, step: Step, vcs_ref: str | None) -> None:
+def project_data(source: str, args: argparse.Namespace) -> dict[str, str]:
+    """`--data`: new answers to the service's own questions (the project step's), each a question of
+    the template at the version updated to."""
+    data = questions.parse_data(args.data)
+    if data:
+        questions.check_keys(data, source, args.vcs_ref or newest_release(source) or "HEAD")
+    return data
+
+
+def answered_data(data: dict[str, str]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in data.items())
+
+
+def commit_identity(project: Project) -> tuple[str, ...]:
+    """The `git -c` options that name who commits each step: none when git knows the user, else the
+    service's author from its answers, whom `fastapi-domains new` made the first commit as."""
+    if all(git(project.root, "var", name).returncode == 0 for name in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT")):
+        return ()
+    name, email = project.answers.get("author_name"), project.answers.get("author_email")
+    if not name or not email:
+        raise CliError(
+            "git does not know who you are, and the service's answers name no author to commit as: run "
+            '`git config --global user.name "Your Name" && git config --global user.email you@example.com`, '
+            "then run this again"
+        )
+    print(f"git does not know who you are: each step is committed as the service's author, {name} <{email}>.")
+    return ("-c", f"user.name={name}", "-c", f"user.email={email}")
+
+
+def update_step(root: Path, step: Step, vcs_ref: str | None, data: dict[str, str] | None = None) -> None:
+    # Copier is loaded only for a step to run: refusals and a service already current answer without it.
+    with interrupts.deferred():
+        import copier  # noqa: PLC0415
+
     try:
         copier.run_update(
             str(root),
             answers_file=step.answers_file,
+            data=data or {},
             vcs_ref=vcs_ref,
             defaults=True,
             overwrite=True,
@@ -220,21 +288,34 @@ def has_conflict_markers(path: Path) -> bool:
         return any(line.rstrip() in CONFLICT_MARKERS for line in lines)
 
 
-def commit(root: Path, message: str) -> None:
+def commit(root: Path, message: str, identity: tuple[str, ...] = ()) -> None:
     added = git(root, "add", "--all", "--", ".")
     # --no-verify: a hook that rewrites files would leave the tree dirty and stop the next step;
     # the commit holds exactly what Copier merged, and the user's hooks run on their next commit.
-    committed = git(root, "commit", "--quiet", "--no-verify", "-m", message) if added.returncode == 0 else added
+    committed = added
+    if added.returncode == 0:
+        committed = git(root, *identity, "commit", "--quiet", "--no-verify", "-m", message)
     if committed.returncode != 0:
-        raise CliError(f"could not commit the update ({message}): {one_line(committed.stderr or committed.stdout)}")
+        raise CliError(
+            f"could not commit the update ({message}): {one_line(committed.stderr or committed.stdout)}; in {root}, "
+            f"finish the step with `git add -A && git commit --no-verify -m {shlex.quote(message)}` and run this "
+            "command again, or discard it with `git reset --hard && git clean -fd`"
+        )
 
 
 def report_conflicts(
-    args: argparse.Namespace, root: Path, outcome: Outcome, conflicts: list[str], done: list[Outcome]
+    args: argparse.Namespace,
+    root: Path,
+    outcome: Outcome,
+    conflicts: list[str],
+    done: list[Outcome],
+    identity: tuple[str, ...] = (),
 ) -> None:
     resume = ["fastapi-domains", "update", "--vcs-ref", outcome.after or args.vcs_ref or "HEAD"]
     step = f"{outcome.step.name} from template {outcome.before} → {outcome.after}"
-    commands = [f'git add -A && git commit -m "Update {step}"', shlex.join(resume)]
+    # Where git knows no one, the commit says who makes it, as the update's own commits do.
+    git_commit = shlex.join(["git", *identity, "commit"])
+    commands = [f'git add -A && {git_commit} -m "Update {step}"', shlex.join(resume)]
     lines = conflict_report(
         f"the update of the {outcome.step.name} ({outcome.before} → {outcome.after})",
         root,

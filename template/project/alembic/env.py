@@ -4,7 +4,9 @@ import asyncio
 
 from alembic import context
 from alembic.runtime.migration import MigrationContext, MigrationInfo
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src import development_database, discovery
@@ -75,6 +77,33 @@ async def run_async_migrations(engine: AsyncEngine) -> None:
         await engine.dispose()
 
 
+# PostgreSQL's lock_not_available and query_canceled: the migration's DATABASE_MIGRATION_* limits.
+_TIMEOUTS = {
+    "55P03": (
+        "waited DATABASE_MIGRATION_LOCK_TIMEOUT={lock}s for a lock other sessions hold",
+        "retry when they are done (a long query or an idle transaction on that table), or raise the setting",
+    ),
+    "57014": (
+        "a statement ran past DATABASE_MIGRATION_STATEMENT_TIMEOUT={statement}s",
+        "raise the setting (0: no limit) or run the migration when the table is quiet",
+    ),
+}
+
+
+def _timed_out(error: DBAPIError) -> str | None:
+    """The line that says which limit stopped the migration, or None if none did."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate not in _TIMEOUTS:
+        return None
+    what, fix = _TIMEOUTS[sqlstate]
+    limits = {
+        "lock": f"{settings.DATABASE_MIGRATION_LOCK_TIMEOUT:g}",
+        "statement": f"{settings.DATABASE_MIGRATION_STATEMENT_TIMEOUT:g}",
+    }
+    statement = " ".join(str(error.statement or "").split())[:200]
+    return f"migration stopped, nothing applied: {what.format(**limits)} (at `{statement}`); {fix}"
+
+
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if isinstance(connectable, Connection):
@@ -82,11 +111,18 @@ def run_migrations_online() -> None:
         return
     if connectable is None and "database_url" not in config.attributes:
         asyncio.run(development_database.create_if_missing(settings.DATABASE_URL))
-    # No statement timeout: a migration may rightly take longer than any request.
+    # Statements wait for locks and run as long as the DATABASE_MIGRATION_* settings allow.
     engine = (
-        connectable if isinstance(connectable, AsyncEngine) else create_engine(_database_url(), limit_statements=False)
+        connectable if isinstance(connectable, AsyncEngine) else create_engine(_database_url(), for_migrations=True)
     )
-    asyncio.run(run_async_migrations(engine))
+    try:
+        asyncio.run(run_async_migrations(engine))
+    except DBAPIError as error:
+        stopped = _timed_out(error)
+        if stopped is None:
+            raise
+        # Alembic prints a CommandError as one line ("FAILED: ...") and exits 1, no traceback.
+        raise CommandError(stopped) from error
 
 
 if context.is_offline_mode():

@@ -29,10 +29,10 @@ NAMING_CONVENTION = {
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(url: str, *, limit_statements: bool = True) -> AsyncEngine:
-    """The engine, with every wait bounded by the settings; without `limit_statements`,
-    statements run as long as they need (migrations)."""
-    statement_timeout = settings.DATABASE_STATEMENT_TIMEOUT if limit_statements else None
+def create_engine(url: str, *, for_migrations: bool = False) -> AsyncEngine:
+    """The engine, with every wait bounded by the settings; `for_migrations`, statements run as
+    long as DATABASE_MIGRATION_STATEMENT_TIMEOUT allows and wait DATABASE_MIGRATION_LOCK_TIMEOUT
+    for a lock."""
     engine = create_async_engine(
         url,
         pool_recycle=settings.DATABASE_POOL_RECYCLE,
@@ -41,7 +41,7 @@ def create_engine(url: str, *, limit_statements: bool = True) -> AsyncEngine:
         pool_timeout=settings.DATABASE_POOL_TIMEOUT,
         # Errors and logs show the SQL but never the values users sent.
         hide_parameters=True,
-        connect_args=_connect_args(sa.make_url(url), statement_timeout),
+        connect_args=_connect_args(sa.make_url(url), for_migrations),
     )
     dialect.configure_engine(engine)
     abort_failed_connections(engine)
@@ -49,17 +49,27 @@ def create_engine(url: str, *, limit_statements: bool = True) -> AsyncEngine:
     return engine
 
 
-def _connect_args(url: sa.URL, statement_timeout: float | None) -> dict[str, Any]:
+def _milliseconds(seconds: float) -> str:
+    return str(round(seconds * 1000))
+
+
+def _connect_args(url: sa.URL, for_migrations: bool) -> dict[str, Any]:
     if url.get_backend_name() == "sqlite":
         # SQLite has no server to time out; the nearest wait is for another writer's lock.
-        return {} if statement_timeout is None else {"timeout": statement_timeout}
+        return {} if for_migrations else {"timeout": settings.DATABASE_STATEMENT_TIMEOUT}
     # asyncpg, the service's PostgreSQL driver.
     args: dict[str, Any] = {"timeout": settings.DATABASE_CONNECT_TIMEOUT}
-    if statement_timeout is not None:
-        # The server cancels a slow statement; the driver gives up waiting at the same time,
-        # which also catches a network that went silent (the server's answer never comes).
-        args["command_timeout"] = statement_timeout
-        args["server_settings"] = {"statement_timeout": str(round(statement_timeout * 1000))}
+    if for_migrations:
+        # The server enforces both (0 turns one off); a migration may rightly outlast any request.
+        args["server_settings"] = {
+            "lock_timeout": _milliseconds(settings.DATABASE_MIGRATION_LOCK_TIMEOUT),
+            "statement_timeout": _milliseconds(settings.DATABASE_MIGRATION_STATEMENT_TIMEOUT),
+        }
+        return args
+    # The server cancels a slow statement; the driver gives up waiting at the same time, which
+    # also catches a network that went silent (the server's answer never comes).
+    args["command_timeout"] = settings.DATABASE_STATEMENT_TIMEOUT
+    args["server_settings"] = {"statement_timeout": _milliseconds(settings.DATABASE_STATEMENT_TIMEOUT)}
     return args
 
 

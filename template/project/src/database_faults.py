@@ -1,16 +1,19 @@
-"""A database that is down, drops connections or goes silent: a 503 within the configured
-timeouts, never a 500 or a hang, and nothing committed after the client was told it failed.
+"""A database that is down, drops connections, goes silent, refuses the service's credentials or
+lacks the schema the code expects: a 503 within the configured timeouts, never a 500 or a hang,
+and nothing committed after the client was told it failed.
 
 `database.create_engine` bounds every wait (connect, pool checkout, statement). SQLAlchemy
 invalidates a connection that was lost or timed out, and a pooled connection the server
 closed is replaced when taken from the pool (a stale one is replaced unseen). This module
 resets the connections given up on, replaces closed ones, and turns the failures into
-`ServiceUnavailableError` at the edge of the request.
+`ServiceUnavailableError` at the edge of the request, logging each kind once a minute (a database
+that is down fails every request: one line a minute says so, a traceback per request would not).
 """
 
 import logging
 import socket
 import struct
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,25 +29,47 @@ from src.exceptions import ServiceUnavailableError
 logger = logging.getLogger(__name__)
 
 # SQLSTATE classes of a database that cannot serve right now: connection exception,
+# invalid authorization (wrong role or password), invalid catalog name (no such database),
 # insufficient resources (too many connections), operator intervention (statement timeout,
 # shutdown, starting up).
-_UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
+_UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "28", "3D", "53", "57"})
+# A table or column the code uses that the database lacks: a migration not applied yet.
+_MISSING_SCHEMA_SQLSTATES = frozenset({"42P01", "42703"})  # undefined_table, undefined_column
+_SQLITE_MISSING_SCHEMA = ("no such table:", "no such column:", "has no column named")
+SCHEMA_BEHIND = "The database schema is behind the code: run `alembic upgrade head`"
 # SO_LINGER on, for 0 seconds: closing the socket resets the connection.
 _NO_LINGER = struct.pack("ii", 1, 0)
+# Seconds between two log lines about the same kind of failure.
+LOG_INTERVAL = 60.0
+_last_logged: dict[str, float] = {}
+_unlogged: dict[str, int] = {}
+
+
+def _sqlstate(error: DBAPIError) -> str:
+    return str(getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None) or "")
 
 
 def is_unavailable(error: BaseException) -> bool:
-    """Whether `error` says the database could not be reached or did not answer in time."""
+    """Whether `error` says the database could not be reached, would not let the service in, or
+    did not answer in time."""
     if isinstance(error, DBAPIError):
-        sqlstate = str(getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None) or "")
         return (
             error.connection_invalidated
             or isinstance(error, OperationalError | InterfaceError)
-            or sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+            or _sqlstate(error)[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
         )
     # Raised unwrapped: a refused or unreachable server, connect and statement timeouts
     # (TimeoutError is an OSError), no free connection in the pool in time.
     return isinstance(error, OSError | PoolTimeoutError)
+
+
+def is_schema_behind(error: BaseException) -> bool:
+    """Whether `error` says a table or column is missing: the database is not migrated to the code."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if _sqlstate(error) in _MISSING_SCHEMA_SQLSTATES:
+        return True
+    return isinstance(error, OperationalError) and any(sign in str(error.orig) for sign in _SQLITE_MISSING_SCHEMA)
 
 
 @asynccontextmanager
@@ -52,11 +77,30 @@ async def unavailable_as_503() -> AsyncIterator[None]:
     try:
         yield
     except Exception as error:
+        # Checked first: SQLite reports a missing table as an OperationalError, like an outage.
+        if is_schema_behind(error):
+            log_once_a_minute("Database schema behind the code (run `alembic upgrade head`)", error)
+            raise ServiceUnavailableError(SCHEMA_BEHIND) from error
         if not is_unavailable(error):
             raise
-        # No traceback: the database's state is the news, not this code path.
-        logger.warning("Database unavailable: %r", error)
+        log_once_a_minute("Database unavailable", error)
         raise ServiceUnavailableError("The database is unavailable; try again later") from error
+
+
+def log_once_a_minute(what: str, error: BaseException) -> None:
+    """One warning per kind of failure and LOG_INTERVAL, counting the ones left out, and no
+    traceback: the database's state is the news, not this code path."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    text = str(cause).strip()
+    reason = f"{type(cause).__name__}: {text.splitlines()[0]}" if text else type(cause).__name__
+    kind, now = f"{what} {type(cause).__name__}", time.monotonic()
+    if now - _last_logged.get(kind, -LOG_INTERVAL) < LOG_INTERVAL:
+        _unlogged[kind] = _unlogged.get(kind, 0) + 1
+        return
+    _last_logged[kind] = now
+    unlogged = _unlogged.pop(kind, 0)
+    since = f" (and {unlogged} more since the last report)" if unlogged else ""
+    logger.warning("%s: %s%s", what, reason, since)
 
 
 def abort_failed_connections(engine: AsyncEngine) -> None:

@@ -30,6 +30,15 @@ def import_domain_modules(module: str) -> list[ModuleType]:
     ]
 
 
+def domain_tags() -> list[dict[str, str]]:
+    """One OpenAPI tag per domain, described by the first line of its package's docstring."""
+    tags = []
+    for name in domain_names():
+        summary = (importlib.import_module(f"src.{name}").__doc__ or "").strip().split("\n", 1)[0]
+        tags.append({"name": name, "description": summary} if summary else {"name": name})
+    return tags
+
+
 def domain_routers() -> list[APIRouter]:
     # Every table first: a router declares its DELETE's 409 only if another table references its own.
     import_domain_modules("models")

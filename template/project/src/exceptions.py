@@ -15,12 +15,26 @@ from starlette.routing import Match
 
 from src.schemas import ErrorBody, ErrorDetail, ErrorResponse
 
-_HTTP_CODES = {
+# The code of each status the service answers; an HTTP error of another status gets `http_error`.
+ERROR_CODES = {
+    status.HTTP_400_BAD_REQUEST: "bad_request",
+    status.HTTP_401_UNAUTHORIZED: "unauthorized",
+    status.HTTP_403_FORBIDDEN: "forbidden",
     status.HTTP_404_NOT_FOUND: "not_found",
     status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
     status.HTTP_409_CONFLICT: "conflict",
     status.HTTP_413_CONTENT_TOO_LARGE: "payload_too_large",
+    status.HTTP_422_UNPROCESSABLE_CONTENT: "validation_error",
+    status.HTTP_429_TOO_MANY_REQUESTS: "too_many_requests",
+    status.HTTP_500_INTERNAL_SERVER_ERROR: "internal_error",
+    status.HTTP_502_BAD_GATEWAY: "bad_gateway",
+    status.HTTP_503_SERVICE_UNAVAILABLE: "service_unavailable",
+    status.HTTP_504_GATEWAY_TIMEOUT: "gateway_timeout",
 }
+# What an error says about its input: one entry per offending field, or facts such as a position.
+ErrorDetails = list[ErrorDetail] | dict[str, Any] | None
+# A body that is not JSON, or not UTF-8: a 400 with this code, where it breaks in `details`.
+INVALID_JSON = "invalid_json"
 # The methods a 405's `Allow` header may list, in the order it lists them.
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # Where an input error sits: drop the "body"/"query"/... part of the location.
@@ -34,7 +48,7 @@ class DomainError(Exception):
     # Headers the answer carries, e.g. a 401's `WWW-Authenticate`.
     headers: ClassVar[dict[str, str] | None] = None
 
-    def __init__(self, message: str | None = None, details: list[ErrorDetail] | None = None) -> None:
+    def __init__(self, message: str | None = None, details: ErrorDetails = None) -> None:
         self.message = message or self.message
         self.details = details
         super().__init__(self.message)
@@ -90,7 +104,7 @@ def error_response(
     status_code: int,
     code: str,
     message: str,
-    details: list[ErrorDetail] | None = None,
+    details: ErrorDetails = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = ErrorResponse(
@@ -120,15 +134,35 @@ async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    details = [ErrorDetail(field=_field(tuple(error["loc"])), message=error["msg"]) for error in exc.errors()]
+    errors = exc.errors()
+    if errors and errors[0]["type"] == "json_invalid":
+        return _invalid_json(request, str(exc.body), errors[0]["loc"][-1], errors[0]["ctx"]["error"])
+    details = [ErrorDetail(field=_field(tuple(error["loc"])), message=error["msg"]) for error in errors]
     return error_response(
         request, status.HTTP_422_UNPROCESSABLE_CONTENT, "validation_error", "Invalid request", details
     )
 
 
+def _invalid_json(request: Request, document: str, position: int, reason: str) -> JSONResponse:
+    """A 400 saying where the JSON breaks: line and column (from 1) and the character offset (from 0)."""
+    line = document.count("\n", 0, position) + 1
+    column = position - document.rfind("\n", 0, position)
+    message = f"The request body is not valid JSON: {reason} at line {line}, column {column}"
+    where = {"line": line, "column": column, "position": position}
+    return error_response(request, status.HTTP_400_BAD_REQUEST, INVALID_JSON, message, where)
+
+
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    """The error shape for an HTTP error (404, 405, 413, ...); middlewares answer with it too."""
-    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    """The error shape for an HTTP error (400, 404, 405, 413, ...); middlewares answer with it too."""
+    # FastAPI answers a plain 400 for a JSON body it cannot decode (not UTF-8) or parse (too deep).
+    cause = exc.__cause__
+    if exc.status_code == status.HTTP_400_BAD_REQUEST and isinstance(cause, UnicodeDecodeError):
+        message = f"The request body is not valid JSON: not UTF-8 at byte {cause.start}"
+        return error_response(request, exc.status_code, INVALID_JSON, message, {"byte": cause.start})
+    if exc.status_code == status.HTTP_400_BAD_REQUEST and isinstance(cause, RecursionError):
+        message = "The request body is JSON nested too deeply to read"
+        return error_response(request, exc.status_code, INVALID_JSON, message)
+    code = ERROR_CODES.get(exc.status_code, "http_error")
     headers = exc.headers
     if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
         headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
@@ -157,11 +191,14 @@ def register_exception_handlers(app: FastAPI) -> None:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status.HTTP_422_UNPROCESSABLE_CONTENT: {"model": ErrorResponse, "description": "Invalid input"},
     status.HTTP_500_INTERNAL_SERVER_ERROR: {"model": ErrorResponse, "description": "Unexpected error"},
-    status.HTTP_503_SERVICE_UNAVAILABLE: {"model": ErrorResponse, "description": "Database unavailable"},
+    status.HTTP_503_SERVICE_UNAVAILABLE: {
+        "model": ErrorResponse,
+        "description": "The database is unavailable, or its schema is behind the code",
+    },
 }
-# Routes that read a body: one that is not readable JSON, or too large.
+# Routes that read a body: one that is not JSON (or not UTF-8), or too large.
 BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status.HTTP_400_BAD_REQUEST: {"model": ErrorResponse, "description": "Unreadable body"},
+    status.HTTP_400_BAD_REQUEST: {"model": ErrorResponse, "description": "The body is not valid JSON"},
     status.HTTP_413_CONTENT_TOO_LARGE: {"model": ErrorResponse, "description": "Body too large"},
 }
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -195,3 +232,32 @@ def in_use_response(table: sa.Table) -> dict[int | str, dict[str, Any]]:
     if not referenced:
         return {}
     return {status.HTTP_409_CONFLICT: {"model": ErrorResponse, "description": "Other rows still reference it"}}
+
+
+# Example details of the errors that carry them, for the OpenAPI document.
+_EXAMPLE_DETAILS: dict[int, ErrorDetails] = {
+    status.HTTP_400_BAD_REQUEST: {"line": 1, "column": 14, "position": 13},
+    status.HTTP_422_UNPROCESSABLE_CONTENT: [{"field": "name", "message": "Field required"}],
+}
+# A route's 400 is a body it could not read: JSON that breaks (a form route's is `bad_request`).
+_EXAMPLE_CODES = {**ERROR_CODES, status.HTTP_400_BAD_REQUEST: INVALID_JSON}
+
+
+def add_error_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """Give each error response of an OpenAPI document an example of its own code (a 404 says
+    `not_found`, a 409 `conflict`, ...), with its description as the message: whichever module
+    declared the response, no route spells its example out."""
+    for operation in (operation for path in document.get("paths", {}).values() for operation in path.values()):
+        for key, response in operation.get("responses", {}).items():
+            content = response.get("content", {}).get("application/json")
+            code = int(key) if key.isdigit() else 0
+            if code < status.HTTP_400_BAD_REQUEST or content is None or "example" in content:
+                continue
+            error = {
+                "code": _EXAMPLE_CODES.get(code, "http_error"),
+                "message": response.get("description", ""),
+                "details": _EXAMPLE_DETAILS.get(code),
+                "request_id": "5b1f0c8e2d7a4f6b9c3e1a0d8f2b4c6e",
+            }
+            content["example"] = {"error": error}
+    return document

@@ -2,14 +2,15 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from src import database, discovery, health, observability
 from src.body_size import BodySizeLimitMiddleware
-from src.config import Settings, settings
-from src.exceptions import register_exception_handlers
+from src.config import Environment, Settings, settings
+from src.exceptions import add_error_examples, register_exception_handlers
 from src.log import AccessLogMiddleware, configure_logging
 from src.request_id import HEADER as REQUEST_ID_HEADER
 from src.request_id import RequestIdMiddleware
@@ -18,6 +19,10 @@ from src.unhandled_errors import UnhandledErrorMiddleware
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # The code's migrations, read once before serving: readiness compares the database with them.
+    health.code_revisions()
+    if settings.ENVIRONMENT == Environment.LOCAL:
+        await health.warn_if_schema_behind(database.engine)
     yield
     await database.engine.dispose()
 
@@ -26,7 +31,9 @@ def create_app(app_settings: Settings = settings) -> FastAPI:
     docs = app_settings.show_docs
     app = FastAPI(
         title=app_settings.APP_NAME,
+        description=app_settings.APP_DESCRIPTION,
         version=app_settings.APP_VERSION,
+        openapi_tags=[health.TAG, *discovery.domain_tags()],
         lifespan=lifespan,
         openapi_url="/openapi.json" if docs else None,
         docs_url="/docs" if docs else None,
@@ -53,7 +60,20 @@ def create_app(app_settings: Settings = settings) -> FastAPI:
     app.include_router(health.router)
     for router in discovery.domain_routers():
         app.include_router(router, prefix=app_settings.API_PREFIX)
+    _document_errors(app)
     return app
+
+
+def _document_errors(app: FastAPI) -> None:
+    """The OpenAPI document, built once, with an example of each error response's own code."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_error_examples(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 configure_logging(settings)

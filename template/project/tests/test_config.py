@@ -1,4 +1,8 @@
-"""Production refuses development defaults and unsafe settings, one line per problem."""
+"""Production rules, everywhere but a developer's machine: development defaults and unsafe
+settings refused, one line per problem."""
+
+import secrets
+from collections.abc import Callable
 
 import pytest
 from httpx import ASGITransport, AsyncClient
@@ -35,6 +39,33 @@ def test_production_with_real_settings_starts() -> None:
     assert settings.ENVIRONMENT == Environment.PRODUCTION
     assert not settings.show_docs
     assert settings.json_logs
+
+
+def test_an_unset_environment_is_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ENVIRONMENT")
+    assert Settings(_env_file=None, DATABASE_URL=PRODUCTION_DATABASE_URL).ENVIRONMENT == Environment.PRODUCTION
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, DATABASE_URL=config.DEVELOPMENT_DATABASE_URL)
+    first, second = config.describe(caught.value).splitlines()
+    # The first line says why the rules applied, and how a developer's machine says it is one.
+    assert first.startswith("  - ENVIRONMENT: not set") and "cp .env.example .env" in first
+    assert second.startswith("  - DATABASE_URL: still the local development database")
+
+
+@pytest.mark.parametrize("environment", ["staging", "production"])
+def test_every_environment_but_a_developers_applies_the_production_rules(environment: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, ENVIRONMENT=environment, DATABASE_URL=config.DEVELOPMENT_DATABASE_URL)
+    settings = Settings(_env_file=None, ENVIRONMENT=environment, DATABASE_URL=PRODUCTION_DATABASE_URL)
+    assert not settings.show_docs
+    assert settings.json_logs
+
+
+@pytest.mark.parametrize("environment", sorted(config.DEVELOPMENT_ENVIRONMENTS))
+def test_a_developers_machine_takes_the_defaults(environment: str) -> None:
+    settings = Settings(_env_file=None, ENVIRONMENT=environment, DATABASE_URL=config.DEVELOPMENT_DATABASE_URL)
+    assert settings.show_docs
+    assert not settings.json_logs
 
 
 def test_production_refuses_the_development_database() -> None:
@@ -74,8 +105,9 @@ def test_production_lets_the_superuser_authenticate_without_a_password(credentia
     assert problems_of(DATABASE_URL="postgresql+asyncpg://postgres@db.internal:5432/app?sslcert=/run/client.crt")
 
 
-def test_production_refuses_a_placeholder_database_password() -> None:
-    (problem,) = problems_of(DATABASE_URL="postgresql+asyncpg://app:change-me@db.internal:5432/app")
+@pytest.mark.parametrize("password", ["change-me", "Postgres", "admin", "ADMIN", "Pass-Word", "root", "123456", "app"])
+def test_production_refuses_a_placeholder_database_password(password: str) -> None:
+    (problem,) = problems_of(DATABASE_URL=f"postgresql+asyncpg://app:{password}@db.internal:5432/app")
     assert "DATABASE_URL" in problem
     assert "password" in problem
 
@@ -86,21 +118,41 @@ def test_production_refuses_wildcard_cors_with_credentials() -> None:
     assert production(CORS_ORIGINS=["*"]).CORS_ORIGINS == ["*"]
 
 
-@pytest.mark.parametrize("value", ["", "  ", "change-me", "secret"])
-def test_production_refuses_placeholder_secrets(value: str) -> None:
+@pytest.mark.parametrize("value", ["", "  ", "change-me", "Secret", "a" * 32, "ab" * 32, "a-real-token-4f9c"])
+def test_production_refuses_weak_secrets(value: str) -> None:
     class WithSecret(Settings):
         API_TOKEN: SecretStr = SecretStr("change-me")
 
     with pytest.raises(ValidationError) as caught:
         WithSecret(_env_file=None, ENVIRONMENT="production", DATABASE_URL=PRODUCTION_DATABASE_URL, API_TOKEN=value)
-    assert "API_TOKEN" in config.describe(caught.value)
-    good = WithSecret(
-        _env_file=None,
-        ENVIRONMENT="production",
-        DATABASE_URL=PRODUCTION_DATABASE_URL,
-        API_TOKEN="a-real-token-4f9c",  # noqa: S106 - a test value, not a credential
-    )
-    assert good.API_TOKEN.get_secret_value() == "a-real-token-4f9c"
+    (problem,) = config.describe(caught.value).splitlines()
+    assert problem.startswith("  - API_TOKEN: ")
+    assert "secrets.token_urlsafe" in problem
+    token = secrets.token_urlsafe(48)
+    good = WithSecret(_env_file=None, ENVIRONMENT="production", DATABASE_URL=PRODUCTION_DATABASE_URL, API_TOKEN=token)
+    assert good.API_TOKEN.get_secret_value() == token
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("", "empty"),
+        ("POSTGRES", "placeholder"),
+        ("Change_Me", "placeholder"),
+        ("your-secret-key", "placeholder"),
+        ("a" * 32, "predictable"),
+        ("0123456789" * 2, "predictable"),
+    ],
+)
+def test_weak_secret_says_why(value: str, reason: str) -> None:
+    assert reason in (config.weak_secret(value) or "")
+
+
+@pytest.mark.parametrize("make", [secrets.token_urlsafe, secrets.token_hex], ids=["token_urlsafe", "token_hex"])
+def test_weak_secret_passes_random_secrets(make: Callable[[int], str]) -> None:
+    for _ in range(100):
+        for size in (32, 48):
+            assert config.weak_secret(make(size)) is None
 
 
 def test_every_problem_is_reported_at_once() -> None:

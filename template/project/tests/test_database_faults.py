@@ -1,7 +1,10 @@
-"""A database that cannot be reached or does not answer in time: a 503 in the error shape,
+"""A database that cannot be reached, does not answer in time, refuses the service's credentials
+or lacks a table the code uses: a 503 in the error shape (logged once a minute, not per request),
 nothing committed, and the next request served once it is back."""
 
+import logging
 import time
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +15,7 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from src import database
+from src import database, database_faults
 from src.config import settings
 from src.main import create_app
 from tests.live_server import free_port
@@ -22,15 +25,27 @@ probe = sa.table("fault_probe", sa.column("id"))
 
 
 def probe_app(engine: AsyncEngine) -> FastAPI:
-    """The service with one more route, a write, on `engine`."""
+    """The service with more routes on `engine`: a write, and statements a migration would make work."""
     app = create_app()
 
     @app.post("/probe", status_code=204)
     async def write(connection: database.DbConnection) -> None:
         await connection.execute(probe.insert().values(id=1))
 
+    @app.get("/probe/{statement}", status_code=204)
+    async def run(connection: database.ReadConnection, statement: str) -> None:
+        await connection.execute(sa.text(UNMIGRATED[statement]))
+
     app.dependency_overrides[database.get_engine] = lambda: engine
     return app
+
+
+# Statements on a table or column a pending migration would add.
+UNMIGRATED = {
+    "table": "SELECT * FROM table_of_a_pending_migration",
+    "column": "SELECT column_of_a_pending_migration FROM alembic_version",
+    "insert": "INSERT INTO alembic_version (version_num, column_of_a_pending_migration) VALUES ('x', 1)",
+}
 
 
 async def post_probe(engine: AsyncEngine) -> tuple[int, dict | None, float]:
@@ -100,3 +115,61 @@ async def test_a_statement_past_the_timeout_is_a_503_and_commits_nothing(
         await impatient.dispose()
     async with engine.connect() as connection:
         assert await connection.scalar(sa.select(sa.func.count()).select_from(probe)) == 1
+
+
+@pytest.mark.parametrize("statement", UNMIGRATED)
+async def test_a_missing_table_or_column_is_a_503_saying_to_migrate(engine: AsyncEngine, statement: str) -> None:
+    async with AsyncClient(transport=ASGITransport(app=probe_app(engine)), base_url="http://test") as client:
+        response = await client.get(f"/probe/{statement}")
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "service_unavailable"
+    assert error["message"] == database_faults.SCHEMA_BEHIND
+    assert "alembic upgrade head" in error["message"]
+
+
+@pytest.fixture
+def fresh_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No failure logged yet in this process."""
+    monkeypatch.setattr(database_faults, "_last_logged", {})
+    monkeypatch.setattr(database_faults, "_unlogged", {})
+
+
+def rejecting_urls(database_url: str, tmp_path: Path) -> list[str]:
+    """URLs of the test's database server that let no one in: an unknown role, a missing database."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return [url.set(database=str(tmp_path / "missing" / "db.sqlite")).render_as_string(hide_password=False)]
+    unknown = f"no_such_{uuid.uuid4().hex[:8]}"
+    return [
+        url.set(username=unknown).render_as_string(hide_password=False),
+        url.set(database=unknown).render_as_string(hide_password=False),
+    ]
+
+
+@pytest.mark.parametrize("refusal", [0, 1], ids=["unknown role or missing file", "missing database"])
+async def test_a_database_that_lets_no_one_in_is_a_503_logged_once_a_minute(
+    database_url: str,
+    tmp_path: Path,
+    fresh_log: None,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    refusal: int,
+) -> None:
+    urls = rejecting_urls(database_url, tmp_path)
+    if refusal >= len(urls):
+        pytest.skip("SQLite has no server to refuse a role or a database")
+    rejecting = database.create_engine(urls[refusal])
+    try:
+        with caplog.at_level(logging.WARNING, logger="src.database_faults"):
+            for _ in range(5):
+                status, body, _ = await post_probe(rejecting)
+                assert (status, body["error"]["code"]) == (503, "service_unavailable")
+            monkeypatch.setattr(database_faults, "LOG_INTERVAL", 0)  # a minute later
+            assert (await post_probe(rejecting))[0] == 503
+    finally:
+        await rejecting.dispose()
+    logged = [record for record in caplog.records if record.name == "src.database_faults"]
+    assert len(logged) == 2, [record.getMessage() for record in logged]
+    assert all(record.exc_info is None for record in logged)
+    assert "and 4 more since the last report" in logged[1].getMessage()

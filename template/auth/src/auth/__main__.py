@@ -1,18 +1,26 @@
 """Management commands of the auth domain, on the app's database (`DATABASE_URL`):
 
-    uv run python -m src.auth create-superuser EMAIL
+    uv run python -m src.auth create-superuser EMAIL [--promote] [--password-stdin]
 
-makes EMAIL an active superuser: an existing user is promoted (their password unchanged); a new
-one is asked for a password twice, or reads it from the first line of stdin when stdin is not a
-terminal (`printf '%s\\n' "$PASSWORD" | uv run python -m src.auth create-superuser EMAIL`).
-A problem is one line on stderr and exit status 1.
+makes EMAIL an active superuser with a new password, and signs out its sessions:
+
+- a new email is created;
+- an existing superuser gets the new password (a way back in when it is forgotten);
+- an existing ordinary account is refused, unless `--promote` says to make it a superuser: the
+  account may have been registered by anyone, so its password is replaced, never kept.
+
+The password is typed twice at a terminal (hidden), or, for scripts, read from the first line of
+stdin with `--password-stdin` (`printf '%s\\n' "$PASSWORD" | uv run python -m src.auth
+create-superuser EMAIL --password-stdin`) or from the environment variable
+AUTH_SUPERUSER_PASSWORD (the environment only: a `.env` file does not reach it). It must pass
+the same policy as any new password. A problem is one line on stderr and exit status 1.
 """
 
 import argparse
 import asyncio
 import getpass
+import os
 import sys
-from collections.abc import Callable
 from typing import NoReturn
 
 from pydantic import TypeAdapter, ValidationError
@@ -23,6 +31,7 @@ from src.auth import exceptions, service, utils
 from src.auth.schemas import NewPassword
 from src.config import settings
 
+PASSWORD_VARIABLE = "AUTH_SUPERUSER_PASSWORD"  # noqa: S105 (a variable's name)
 _EMAIL = TypeAdapter(inputs.Email)
 _PASSWORD = TypeAdapter(NewPassword)
 
@@ -37,12 +46,21 @@ class Parser(argparse.ArgumentParser):
         self.exit(1, f"{self.prog}: {message}\n")
 
 
-def read_password() -> str:
-    """The password: typed twice at a terminal, or the first line of piped stdin."""
+def read_password(from_stdin: bool) -> str:
+    """The new password: the first line of stdin, the environment variable, or typed twice."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise CommandError("--password-stdin: stdin is empty")
+        return line.removesuffix("\n").removesuffix("\r")
+    if PASSWORD_VARIABLE in os.environ:
+        return os.environ[PASSWORD_VARIABLE]
     if not sys.stdin.isatty():
-        return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
-    typed = getpass.getpass("Password: ")
-    if getpass.getpass("Password (again): ") != typed:
+        raise CommandError(
+            f"no password: type it at a terminal, or give it with --password-stdin or {PASSWORD_VARIABLE}"
+        )
+    typed = getpass.getpass("New password: ")
+    if getpass.getpass("New password (again): ") != typed:
         raise CommandError("the passwords do not match")
     return typed
 
@@ -55,22 +73,32 @@ def checked(adapter: TypeAdapter[str], value: str, name: str) -> str:
         raise CommandError(f"invalid {name}: {message}") from None
 
 
-async def create_superuser(database_url: str, email: str, password_source: Callable[[], str]) -> str:
-    """Promote or create the superuser; the line to print. No transaction stays open while the
-    password is typed."""
+async def create_superuser(database_url: str, email: str, *, promote: bool, from_stdin: bool) -> str:
+    """Create the superuser, or set the password of an existing one; the line to print. An
+    ordinary account is refused before a password is asked for, unless `promote`. No transaction
+    stays open while the password is typed or hashed."""
     engine = database.create_engine(database_url)
     try:
-        async with engine.begin() as connection:
-            promoted = await service.promote(connection, email)
-        if promoted is not None:
-            return f"{email} is now a superuser"
-        password = checked(_PASSWORD, await asyncio.to_thread(password_source), "password")
+        async with engine.connect() as connection:
+            superuser = await service.is_superuser(connection, email)
+        if superuser is False and not promote:
+            raise CommandError(
+                f"{email} is an existing account that is not a superuser; to make it one, run again with "
+                "--promote (its password is replaced and its sessions signed out)"
+            )
+        password = checked(_PASSWORD, await asyncio.to_thread(read_password, from_stdin), "password")
         password_hash = await asyncio.to_thread(utils.hash_password, password)
         async with engine.begin() as connection:
-            await service.create_user(connection, email, password_hash, is_superuser=True)
-        return f"created the superuser {email}"
+            changed = await service.make_superuser(connection, email, password_hash, promote=promote)
+            if changed is None:
+                await service.create_user(connection, email, password_hash, is_superuser=True)
+                return f"created the superuser {email}"
+        if superuser:
+            return f"set a new password for the superuser {email} and signed out its sessions"
+        return f"{email} is now a superuser, with the new password; its sessions are signed out"
     except exceptions.EmailTakenError:
-        raise CommandError(f"{email} registered meanwhile; run the command again to promote it") from None
+        # Registered between the two steps: an ordinary account, refused as above.
+        raise CommandError(f"{email} registered meanwhile; run again with --promote if it is yours") from None
     except (SQLAlchemyError, OSError) as error:
         # No traceback: the database is unreachable, or its schema is not migrated yet.
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
@@ -83,18 +111,29 @@ async def create_superuser(database_url: str, email: str, password_source: Calla
 def main(argv: list[str] | None = None) -> int:
     parser = Parser(prog="python -m src.auth", description="Auth management commands")
     commands = parser.add_subparsers(dest="command", required=True)
-    create = commands.add_parser("create-superuser", help="make EMAIL an active superuser (created if new)")
+    create = commands.add_parser(
+        "create-superuser", help="make EMAIL an active superuser with a new password (created if new)"
+    )
     create.add_argument("email")
+    create.add_argument(
+        "--promote", action="store_true", help="make an existing ordinary account a superuser (its password replaced)"
+    )
+    create.add_argument(
+        "--password-stdin", action="store_true", help=f"read the password from stdin (else {PASSWORD_VARIABLE})"
+    )
     args = parser.parse_args(argv)
     try:
         email = checked(_EMAIL, args.email, "email")
-        print(asyncio.run(create_superuser(settings.DATABASE_URL, email, read_password)))
+        line = asyncio.run(
+            create_superuser(settings.DATABASE_URL, email, promote=args.promote, from_stdin=args.password_stdin)
+        )
     except CommandError as error:
         print(f"create-superuser: {error}", file=sys.stderr)
         return 1
     except (KeyboardInterrupt, EOFError):
         print("create-superuser: cancelled", file=sys.stderr)
         return 1
+    print(line)
     return 0
 
 

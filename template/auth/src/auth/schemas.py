@@ -6,19 +6,32 @@ Requests are held to the input contract of `src/inputs.py`: a value the service 
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from src import inputs
-from src.auth import constants
+from src.auth import constants, utils
 from src.auth.config import settings
 from src.schemas import PageBase, ReadSchema, RequestSchema, Schema
 
-# A new password. Any NUL-free characters: argon2 takes any bytes, and passphrases are welcome.
+
+def _not_common(password: str) -> str:
+    if utils.is_common_password(password):
+        raise ValueError("This password is one of the most common ones; choose another (a few words will do)")
+    return password
+
+
+# A new password. Any NUL-free characters: argon2 takes any bytes, and passphrases are welcome;
+# one of the most common passwords is refused (NIST SP 800-63B, 5.1.1.2).
 NewPassword = Annotated[
     inputs.Text,
-    Field(min_length=constants.PASSWORD_MIN_LENGTH, max_length=constants.PASSWORD_MAX_LENGTH),
+    Field(
+        min_length=constants.PASSWORD_MIN_LENGTH,
+        max_length=constants.PASSWORD_MAX_LENGTH,
+        description=f"At least {constants.PASSWORD_MIN_LENGTH} characters, and not one of the most common passwords",
+    ),
+    AfterValidator(_not_common),
 ]
-# A password to check: any length up to the limit, so a short wrong one is a 401, not a 422.
+# A password to check: any length up to the limit, so a short one is a wrong password, not a malformed request.
 GivenPassword = Annotated[inputs.Text, Field(min_length=1, max_length=constants.PASSWORD_MAX_LENGTH)]
 RefreshTokenValue = Annotated[inputs.Text, Field(min_length=1, max_length=constants.REFRESH_TOKEN_MAX_LENGTH)]
 FormText = Annotated[inputs.Text, Field(max_length=constants.FORM_FIELD_MAX_LENGTH)]
@@ -27,6 +40,21 @@ FormText = Annotated[inputs.Text, Field(max_length=constants.FORM_FIELD_MAX_LENG
 class UserCreate(RequestSchema):
     email: inputs.Email
     password: NewPassword
+
+    @field_validator("password")
+    @classmethod
+    def _not_the_email(cls, password: str, info: ValidationInfo) -> str:
+        email = info.data.get("email")
+        if email and password.lower() in {email, email.split("@")[0]}:
+            raise ValueError("The password must not be the email, nor its part before the @")
+        return password
+
+
+class RegistrationAccepted(Schema):
+    """The same answer whether the email was new or taken (see the route)."""
+
+    email: str
+    message: str
 
 
 class LoginForm(RequestSchema):
@@ -55,6 +83,13 @@ class UserRead(ReadSchema):
     email: str
     is_active: bool
     is_superuser: bool
+
+
+class TokenErrorResponse(Schema):
+    """An error of the token endpoint, as OAuth2 clients read it (RFC 6749, 5.2)."""
+
+    error: Literal["invalid_request", "invalid_grant", "unsupported_grant_type", "slow_down"]
+    error_description: str
 
 
 class TokenPair(Schema):

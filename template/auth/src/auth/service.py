@@ -1,10 +1,9 @@
 """Data access of the auth domain, in SQLAlchemy Core: users, refresh tokens, login throttling.
 
 Statements are built once, at import. Times are the app server's clock in UTC, as the tokens'
-expiry is. Hashing and verifying passwords run in a worker thread (see `utils`).
+expiry is. Hashing and verifying passwords run in the argon2 threads (see `utils`).
 """
 
-import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
@@ -43,12 +42,18 @@ _SET_ACTIVE = (
 _SET_PASSWORD = (
     sa.update(users).where(users.c.id == sa.bindparam("user_id_")).values(password_hash=sa.bindparam("hash"))
 )
-_PROMOTE = (
+# An existing user made (or kept) an active superuser with a new password; only a superuser
+# already, unless `promote` says an ordinary account may be promoted.
+_MAKE_SUPERUSER = (
     sa.update(users)
-    .where(users.c.email == sa.bindparam("email_"))
-    .values(is_superuser=True, is_active=True)
+    .where(
+        users.c.email == sa.bindparam("email_"),
+        sa.or_(users.c.is_superuser, sa.bindparam("promote", type_=sa.Boolean())),
+    )
+    .values(is_superuser=True, is_active=True, password_hash=sa.bindparam("hash"))
     .returning(*_READ.selected_columns)
 )
+_IS_SUPERUSER = sa.select(users.c.is_superuser).where(users.c.email == sa.bindparam("email_"))
 
 _INSERT_TOKEN = sa.insert(tokens)
 # A refresh token with what a refresh needs of its user, in one statement.
@@ -74,31 +79,34 @@ _REVOKE_FAMILY_OF_TOKEN = _REVOKE.where(
     == sa.select(_family.c.family_id).where(_family.c.token_hash == sa.bindparam("token_hash_")).scalar_subquery()
 )
 
-_THROTTLE = sa.select(throttle.c.unlocks_at).where(throttle.c.account_key == sa.bindparam("key"))
-_CLEAR_THROTTLE = sa.delete(throttle).where(throttle.c.account_key == sa.bindparam("key"))
+_THROTTLE = sa.select(throttle.c.key, throttle.c.failures, throttle.c.last_failure_at).where(
+    throttle.c.key.in_(sa.bindparam("keys", expanding=True))
+)
+_CLEAR_THROTTLE = sa.delete(throttle).where(throttle.c.key.in_(sa.bindparam("keys", expanding=True)))
+_FORGET_OLD_FAILURES = sa.delete(throttle).where(
+    throttle.c.last_failure_at <= sa.bindparam("forget_before", type_=UTCDateTime())
+)
 
 
 def _count_failure(insert: Any) -> sa.Insert:
-    """One more failure of an account, in one atomic statement: the first one of a window starts
-    it; the one that reaches the limit locks the account until `lock_end`."""
-    now, lock_end = sa.bindparam("now", type_=UTCDateTime()), sa.bindparam("lock_end", type_=UTCDateTime())
-    stale = throttle.c.window_started_at <= sa.bindparam("window_start", type_=UTCDateTime())
-    failures = sa.case((stale, 1), else_=throttle.c.failures + 1)
-    statement = insert(throttle).values(
-        account_key=sa.bindparam("key"), failures=1, window_started_at=now, unlocks_at=sa.bindparam("first_lock")
-    )
+    """One more failure of a key, in one atomic statement: the first one after the earlier ones
+    were forgotten starts the count again."""
+    now = sa.bindparam("now", type_=UTCDateTime())
+    forgotten = throttle.c.last_failure_at <= sa.bindparam("forget_before", type_=UTCDateTime())
+    statement = insert(throttle).values(key=sa.bindparam("key"), failures=1, last_failure_at=now)
     return statement.on_conflict_do_update(
-        index_elements=[throttle.c.account_key],
-        set_={
-            "failures": failures,
-            "window_started_at": sa.case((stale, now), else_=throttle.c.window_started_at),
-            "unlocks_at": sa.case((failures >= sa.bindparam("max_failures"), lock_end), else_=sa.null()),
-        },
+        index_elements=[throttle.c.key],
+        set_={"failures": sa.case((forgotten, 1), else_=throttle.c.failures + 1), "last_failure_at": now},
     )
 
 
 # INSERT ... ON CONFLICT is spelled alike by both engines, but built by each dialect's own insert().
 _COUNT_FAILURE = {"postgresql": _count_failure(postgresql.insert), "sqlite": _count_failure(sqlite.insert)}
+# A new user, or nothing when the email is taken: registration answers the same either way.
+_INSERT_NEW_USER = {
+    name: insert(users).on_conflict_do_nothing(index_elements=[users.c.email])
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
 
 
 def _now() -> dt.datetime:
@@ -143,15 +151,29 @@ async def create_user(
     return result.mappings().one()
 
 
-async def register(connection: AsyncConnection, email: str, password: str) -> Mapping[str, Any]:
-    password_hash = await asyncio.to_thread(utils.hash_password, password)
-    return await create_user(connection, email, password_hash)
+async def register(connection: AsyncConnection, email: str, password: str) -> None:
+    """A new active user, or nothing when the email is taken: both cost one hash and one
+    statement, so neither the answer nor its time tells whether the email was registered."""
+    password_hash = await utils.in_hash_thread(utils.hash_password, password)
+    values = {"email": email, "password_hash": password_hash, "is_active": True, "is_superuser": False}
+    await connection.execute(_INSERT_NEW_USER[connection.dialect.name], values)
 
 
-async def promote(connection: AsyncConnection, email: str) -> Mapping[str, Any] | None:
-    """Make an existing user an active superuser; None when there is none with this email."""
-    result = await connection.execute(_PROMOTE, {"email_": email})
-    return result.mappings().one_or_none()
+async def is_superuser(connection: AsyncConnection, email: str) -> bool | None:
+    """Whether the user with this email is a superuser; None when there is none."""
+    return (await connection.execute(_IS_SUPERUSER, {"email_": email})).scalar_one_or_none()
+
+
+async def make_superuser(
+    connection: AsyncConnection, email: str, password_hash: str, *, promote: bool
+) -> Mapping[str, Any] | None:
+    """Give the superuser with this email the new password (and, with `promote`, make an
+    ordinary user one), signing out their sessions; None when there is no such user."""
+    values = {"email_": email, "hash": password_hash, "promote": promote}
+    row = (await connection.execute(_MAKE_SUPERUSER, values)).mappings().one_or_none()
+    if row is not None:
+        await connection.execute(_REVOKE_USER, {"user_id_": row["id"], "now": _now()})
+    return row
 
 
 async def set_active(
@@ -204,67 +226,83 @@ def _filters(params: UserListParams) -> dict[str, Any]:
 # ---------------------------------------------------------------- passwords and throttling
 
 
-async def _check_throttle(connection: AsyncConnection, key: str, now: dt.datetime) -> bool:
-    """429 while the account is locked; otherwise whether it has failures on record."""
-    result = await connection.execute(_THROTTLE, {"key": key})
-    row = result.one_or_none()
-    if row is not None and row.unlocks_at is not None and row.unlocks_at > now:
-        raise exceptions.TooManyAttemptsError((row.unlocks_at - now).total_seconds())
-    return row is not None
+def delay_after(failures: int, free: int) -> float:
+    """Seconds the next attempt waits after `failures` of a key allowed `free` ones: none, then
+    1, 2, 4, ... up to LOGIN_DELAY_MAX_SECONDS."""
+    if failures < free:
+        return 0.0
+    return float(min(settings.LOGIN_DELAY_MAX_SECONDS, 2 ** min(failures - free, 16)))
 
 
-async def _count_failure_of(connection: AsyncConnection, key: str, now: dt.datetime) -> None:
-    lock_end = now + dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
-    parameters = {
-        "key": key,
-        "now": now,
-        "window_start": now - dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES),
-        "lock_end": lock_end,
-        "first_lock": lock_end if settings.LOGIN_MAX_FAILURES <= 1 else None,
-        "max_failures": settings.LOGIN_MAX_FAILURES,
-    }
+async def _wait_if_throttled(connection: AsyncConnection, limits: Mapping[str, int], now: dt.datetime) -> None:
+    """429 (with the seconds to wait) while any key of `limits` ({key: failures allowed before a
+    delay}) has failed too often lately. A refused attempt is not counted: it checked nothing."""
+    forget_before = now - dt.timedelta(minutes=settings.LOGIN_FAILURES_FORGOTTEN_MINUTES)
+    result = await connection.execute(_THROTTLE, {"keys": list(limits)})
+    wait = max(
+        (
+            (row.last_failure_at - now).total_seconds() + delay_after(row.failures, limits[row.key])
+            for row in result
+            if row.last_failure_at > forget_before
+        ),
+        default=0.0,
+    )
+    if wait > 0:
+        raise exceptions.TooManyAttemptsError(wait)
+
+
+async def _count_failure_of(connection: AsyncConnection, keys: Sequence[str], now: dt.datetime) -> None:
+    """One more failure of each key; failures older than the memory are forgotten first."""
+    forget_before = now - dt.timedelta(minutes=settings.LOGIN_FAILURES_FORGOTTEN_MINUTES)
+    await connection.execute(_FORGET_OLD_FAILURES, {"forget_before": forget_before})
+    parameters = [{"key": key, "now": now, "forget_before": forget_before} for key in keys]
     await connection.execute(_COUNT_FAILURE[connection.dialect.name], parameters)
 
 
-async def _check_password(
-    connection: AsyncConnection, key: str, password: str, password_hash: str | None, error: Exception
-) -> None:
-    """Verify a password of the account `key`, throttled: 429 while it is locked; a failure is
-    counted and raises `error` (which the route answers without rolling the count back)."""
-    now = _now()
-    has_failures = await _check_throttle(connection, key, now)
-    if not await asyncio.to_thread(_verify, password, password_hash):
-        await _count_failure_of(connection, key, now)
-        raise error
-    if has_failures:
-        await connection.execute(_CLEAR_THROTTLE, {"key": key})
+def login_limits(email: str, address: str) -> dict[str, int]:
+    """The throttle's keys of a sign-in, and the failures each allows before a delay: the
+    account from this address, the account from anywhere, and this address for any account."""
+    return {
+        utils.throttle_key("login", email, address): settings.LOGIN_DELAY_AFTER,
+        utils.throttle_key("login", email): settings.LOGIN_DELAY_AFTER_SHARED,
+        utils.throttle_key("address", address): settings.LOGIN_DELAY_AFTER_SHARED,
+    }
 
 
-async def login(connection: AsyncConnection, email: str, password: str) -> dict[str, str]:
-    """A new token pair (a new family) for the right email and password. An unknown email and a
-    wrong password take the same time and raise the same InvalidCredentialsError."""
-    result = await connection.execute(_CREDENTIALS, {"email_": email})
-    row = result.one_or_none()
-    password_hash = row.password_hash if row is not None else None
-    error = exceptions.InvalidCredentialsError()
-    await _check_password(connection, utils.account_key(email), password, password_hash, error)
-    # Past the check the row exists: no password matches an unknown email.
-    if not row.is_active:
-        raise exceptions.InactiveUserError
+async def login(connection: AsyncConnection, email: str, password: str, address: str) -> dict[str, str]:
+    """A new token pair (a new family) for the right email and password of an active user, from
+    the client at `address`. An unknown email, a wrong password and a deactivated account take
+    the same time, count as the same failure and raise the same InvalidCredentialsError (which
+    the route answers without rolling the count back)."""
+    now, limits = _now(), login_limits(email, address)
+    await _wait_if_throttled(connection, limits, now)
+    row = (await connection.execute(_CREDENTIALS, {"email_": email})).one_or_none()
+    valid = await utils.in_hash_thread(_verify, password, row.password_hash if row is not None else None)
+    if not valid or not row.is_active:
+        await _count_failure_of(connection, list(limits), now)
+        raise exceptions.InvalidCredentialsError
+    # The account's failures are forgotten; the address keeps its own (a success proves nothing
+    # about the other accounts tried from it).
+    await connection.execute(_CLEAR_THROTTLE, {"keys": list(limits)[:2]})
     return await _issue_tokens(connection, row.id, uuid.uuid4())
 
 
 async def change_password(
     connection: AsyncConnection, user: Mapping[str, Any], current_password: str, new_password: str
 ) -> None:
-    """Set a new password when the current one is right (throttled like a login), and revoke
-    every refresh token of the user: each session must sign in again."""
+    """Set a new password when the current one is right, and revoke every refresh token of the
+    user: each session must sign in again. Wrong current passwords are throttled on a key of
+    their own, so a token's holder guessing them never delays the user's sign-ins."""
+    now, key = _now(), utils.throttle_key("password", user["id"])
+    await _wait_if_throttled(connection, {key: settings.LOGIN_DELAY_AFTER}, now)
     result = await connection.execute(_PASSWORD_HASH, {"user_id_": user["id"]})
-    key = utils.account_key(user["email"])
-    await _check_password(connection, key, current_password, result.scalar_one(), exceptions.WrongPasswordError())
-    password_hash = await asyncio.to_thread(utils.hash_password, new_password)
+    if not await utils.in_hash_thread(_verify, current_password, result.scalar_one()):
+        await _count_failure_of(connection, [key], now)
+        raise exceptions.WrongPasswordError
+    await connection.execute(_CLEAR_THROTTLE, {"keys": [key]})
+    password_hash = await utils.in_hash_thread(utils.hash_password, new_password)
     await connection.execute(_SET_PASSWORD, {"user_id_": user["id"], "hash": password_hash})
-    await connection.execute(_REVOKE_USER, {"user_id_": user["id"], "now": _now()})
+    await connection.execute(_REVOKE_USER, {"user_id_": user["id"], "now": now})
 
 
 # ---------------------------------------------------------------- tokens
@@ -297,10 +335,8 @@ async def refresh(connection: AsyncConnection, refresh_token: str) -> dict[str, 
     if row.revoked_at is not None:
         await connection.execute(_REVOKE_FAMILY, {"family_id_": row.family_id, "now": now})
         raise exceptions.InvalidRefreshTokenError
-    if row.expires_at <= now:
+    if row.expires_at <= now or not row.is_active:
         raise exceptions.InvalidRefreshTokenError
-    if not row.is_active:
-        raise exceptions.InactiveUserError
     spent = await connection.execute(_SPEND, {"token_id": row.id, "now": now})
     if spent.first() is None:
         # Another request spent it since it was read: a reuse all the same.

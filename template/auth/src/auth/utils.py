@@ -1,13 +1,21 @@
-"""Passwords, tokens and digests of the auth domain: pure functions, no I/O.
+"""Passwords, tokens and digests of the auth domain: functions without I/O.
 
 Hashing and verifying a password cost tens of milliseconds of CPU each (that is the point of
-argon2); the service runs them in a worker thread so the event loop keeps serving.
+argon2); the service runs them with `in_hash_thread`, in a few threads of the lowest CPU
+priority, so the event loop keeps serving and other requests keep their share of the CPU.
 """
 
+import asyncio
+import contextlib
 import datetime as dt
 import functools
 import hashlib
+import os
 import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -20,6 +28,38 @@ from src.auth.config import settings
 # pwdlib's argon2id defaults (RFC 9106's second recommendation: 64 MiB, 3 passes).
 _password_hash = PasswordHash((Argon2Hasher(),))
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+# The most common passwords at least PASSWORD_MIN_LENGTH long, lowercased: those of the 20,000
+# Royce Williams compiled from breach corpora, as Django's CommonPasswordValidator ships them
+# (django/contrib/auth/common-passwords.txt.gz, BSD licence). Add your own, one a line.
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+# The lowest priority (Linux nice 19): a hash takes only the CPU time nothing else wants.
+_HASH_THREAD_NICENESS = 19
+
+
+def _lower_priority() -> None:
+    """Run this thread at the lowest CPU priority (Linux sets it per thread; elsewhere a no-op)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HASH_THREAD_NICENESS)
+
+
+_hash_threads = ThreadPoolExecutor(
+    max_workers=settings.PASSWORD_HASH_CONCURRENCY, thread_name_prefix="argon2", initializer=_lower_priority
+)
+
+
+async def in_hash_thread(function: Callable[..., Any], *args: Any) -> Any:
+    """`function(*args)` (a hash or a verification) in one of the argon2 threads."""
+    return await asyncio.get_running_loop().run_in_executor(_hash_threads, function, *args)
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").split("\n")) - {""}
+
+
+def is_common_password(password: str) -> bool:
+    """Whether `password` is one of the most common ones, whatever its case."""
+    return password.lower().strip() in _common_passwords()
 
 
 def hash_password(password: str) -> str:
@@ -77,6 +117,7 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def account_key(username: str) -> str:
-    """The throttle's key of a login name, however its case is spelled."""
-    return digest(username.lower())
+def throttle_key(*parts: Any) -> str:
+    """The throttle's key of what failed, e.g. ("login", email, address): a digest, so the table
+    holds no email or address."""
+    return digest("\0".join(str(part).lower() for part in parts))

@@ -34,6 +34,20 @@ def assert_unauthorized(response: Response) -> dict[str, Any]:
     return error
 
 
+def assert_token_error(response: Response, status_code: int, error: str) -> str:
+    """The token endpoint's error (RFC 6749, 5.2), never cached; its description."""
+    assert response.status_code == status_code, response.text
+    body = response.json()
+    assert set(body) == {"error", "error_description"}
+    assert body["error"] == error
+    assert response.headers["Cache-Control"] == "no-store"
+    return body["error_description"]
+
+
+def assert_invalid_grant(response: Response) -> str:
+    return assert_token_error(response, 400, "invalid_grant")
+
+
 async def login(client: AsyncClient, email: str, password: str = PASSWORD) -> Response:
     return await client.post(f"{URL}/login", data={"username": email, "password": password})
 
