@@ -34,9 +34,10 @@ ACCESS = {"notes": "owner"}
 SERVICE_CONSTANT = '# Customers of these domains are staff.\nSTAFF_DOMAINS = ("acme.example",)\n\n'
 BUILT_ONCE = "# Built once: statement construction costs as much as a small query.\n"
 CONFIG_SETTING = '    SUPPORT_EMAIL: str = "support@acme.example"\n'
-HEALTH_TEST = (
-    "\n\nasync def test_live_is_json(client: AsyncClient) -> None:\n"
-    '    assert (await client.get("/health/live")).json()\n'
+TEST_FILE = "tests/test_log.py"
+TEAM_TEST = (
+    "\n\ndef test_the_access_log_has_its_own_logger() -> None:\n"
+    '    assert logging.getLogger("src.access").name == "src.access"\n'
 )
 NEW_ANSWERS = ("entity_text", "domain_class", "domain_label", "env_prefix", "migration_file")
 
@@ -97,8 +98,8 @@ def make_service(template: Path, destination: Path, database: str, env: dict[str
         support.commit_all(service, f"Add domain {name}")
     edit(service / "src/customers/service.py", BUILT_ONCE, SERVICE_CONSTANT + BUILT_ONCE)
     edit(service / "src/config.py", "    APP_NAME: str", CONFIG_SETTING + "    APP_NAME: str")
-    with (service / "tests/test_health.py").open("a") as test:
-        test.write(HEALTH_TEST)
+    with (service / TEST_FILE).open("a") as test:
+        test.write(TEAM_TEST)
     support.commit_all(service, "Acme edits")
     return service
 
@@ -137,7 +138,7 @@ def test_update_from_the_release_keeps_edits_and_ends_green(
 def assert_edits_kept(service: Path) -> None:
     assert SERVICE_CONSTANT + BUILT_ONCE in (service / "src/customers/service.py").read_text()
     assert CONFIG_SETTING in (service / "src/config.py").read_text()
-    assert (service / "tests/test_health.py").read_text().endswith(HEALTH_TEST)
+    assert (service / TEST_FILE).read_text().endswith(TEAM_TEST)
     marked = [path for path in service.rglob("*.py") if re.search(r"^(<<<<<<<|>>>>>>>) ", path.read_text(), re.M)]
     assert marked == []
 
