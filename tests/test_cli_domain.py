@@ -137,6 +137,7 @@ def test_answers_record_every_value_and_chain_the_migrations(sqlite_service: Pat
         "optional": True,
         "unique": False,
         "max_length": None,
+        "example": "2024-05-17T09:30:00Z",
     }
     for key in ("database", "pk_type", "revision_id", "migration_date", "table_name"):
         assert customers[key], key
@@ -240,6 +241,9 @@ REFUSALS = {
     "models": (("models", "--field", "name:str"), "'models' is reserved"),
     "schemas": (("schemas", "--field", "name:str"), "'schemas' is reserved"),
     "exceptions": (("exceptions", "--field", "name:str"), "'exceptions' is reserved"),
+    "lists": (("lists", "--field", "name:str"), "'lists' is reserved"),
+    "crud": (("crud", "--field", "name:str"), "'crud' is reserved"),
+    "ids": (("ids", "--field", "name:str"), "'ids' is reserved"),
     # Names checked before anything is derived from them (never a traceback from inflect).
     "empty name": (("", "--field", "name:str"), "domain name is empty"),
     "dunder name": (("__init__", "--field", "name:str"), "'__init__' must be lowercase snake_case"),

@@ -58,7 +58,7 @@ def query_per_row(service: Path) -> None:
     append(
         service,
         f"{ITEMS}/service.py",
-        "\n\nasync def get_many(connection: AsyncConnection, ids: list[int]) -> list[Mapping[str, Any] | None]:\n"
+        "\n\nasync def get_many(connection: AsyncConnection, ids: list[int]) -> list[ItemRead | None]:\n"
         "    return [await get_by_id(connection, item_id) for item_id in ids]\n",
     )
 
@@ -120,8 +120,8 @@ def literal_api_key(service: Path) -> None:
     edit(
         service,
         f"{ITEMS}/config.py",
-        "    PAGE_SIZE_DEFAULT: int = 50\n",
-        '    PAGE_SIZE_DEFAULT: int = 50\n    API_KEY: str = "sk-live-4f9a8b7c6d5e4f3a2b1c"\n',
+        'env_prefix="ITEMS_")\n',
+        'env_prefix="ITEMS_")\n    API_KEY: str = "sk-live-4f9a8b7c6d5e4f3a2b1c"\n',
     )
 
 
@@ -132,7 +132,7 @@ def requests_in_a_route(service: Path) -> None:
         service,
         f"{ITEMS}/router.py",
         "    return item\n",
-        '    if item["id"] < 0:\n        requests.get("https://example.com", timeout=5)\n    return item\n',
+        '    if item.id < 0:\n        requests.get("https://example.com", timeout=5)\n    return item\n',
     )
 
 

@@ -36,7 +36,7 @@ APP_LINE = "app = create_app()\n"
 APP_LINE_V2 = "app = create_app()  # Served as src.main:app.\n"
 BUILT_ONCE = "# Built once: statement construction costs as much as a small query.\n"
 BUILT_ONCE_V2 = "# Built once, at import: statement construction costs as much as a small query.\n"
-MIGRATION_TEMPLATE = "template/domain/alembic/versions/*_create_*.py.jinja"
+MIGRATION_TEMPLATE = "template/domain/alembic/versions/{{ migration_file }}.jinja"
 RENAME_MIGRATION = """_migrations:
   - version: "0.2.0"
     when: "{{ _stage == 'before' }}"

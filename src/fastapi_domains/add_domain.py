@@ -127,6 +127,8 @@ def handle(args: argparse.Namespace) -> int:
         if level == access.OWNER:
             foreign_keys[access.OWNER_COLUMN] = access.USER_TABLE
             columns.append(access.OWNER_COLUMN)
+            # Unique per owner: uq_<table>_owner_id_<field>.
+            columns += [f"{access.OWNER_COLUMN}_{field.name}" for field in fields if field.unique]
         names.check_identifier_lengths(entity, columns, foreign_keys)
     except (FieldError, names.InvalidNameError) as error:
         raise CliError(str(error)) from error

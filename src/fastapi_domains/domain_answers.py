@@ -32,7 +32,7 @@ RECORDED = (
 
 # Answers a release added after RECORDED, each with a Copier default: a service whose template
 # predates one renders its domains without it (`access` then only as public, its default).
-ADDED_LATER = ("entity_label", "access")
+ADDED_LATER = ("entity_label", "access", "entity_text", "domain_class", "domain_label", "env_prefix", "migration_file")
 
 
 def build(
@@ -50,6 +50,7 @@ def build(
     """`references` describes each domain a `ref` field points to (see `reference`); `access` says
     who may call the domain's routes (see `fastapi_domains.access`)."""
     entity_name = entity or names.singular(domain)
+    revision = new_revision(down_revision)
     return {
         "template_kind": "domain",
         "domain_name": domain,
@@ -57,19 +58,46 @@ def build(
         "entity_class": names.class_name(entity_name),
         "entity_label": label or names.with_article(entity_name),
         "table_name": entity_name,
-        "fields": field_answers(fields, references or {}),
+        "fields": field_answers(fields, references or {}, pk_type),
         "database": database,
         "pk_type": pk_type,
         "access": access,
-        **new_revision(down_revision),
+        **derived_names(domain, entity_name),
+        **revision,
+        "migration_file": create_migration_file(revision, entity_name),
     }
 
 
-def field_answers(fields: list[Field], references: dict[str, dict[str, str]]) -> list[dict[str, object]]:
-    """The fields as the answers store them: a reference with what it needs of the other domain."""
-    return [
-        {**field.answer(), "ref": references[field.ref]} if field.type == REF else field.answer() for field in fields
-    ]
+def create_migration_file(revision: dict[str, str], entity: str) -> str:
+    """The file name of a domain's create migration (its table is named after the entity)."""
+    return names.migration_file(revision["migration_date"], revision["revision_id"], f"create_{entity}")
+
+
+def derived_names(domain: str, entity: str) -> dict[str, str]:
+    """The names the domain's files spell besides its entity's: its settings class and variables'
+    prefix, and its rows in running text."""
+    return {
+        "entity_text": names.words(entity),
+        "domain_class": names.class_name(domain),
+        "domain_label": names.words(domain),
+        "env_prefix": names.env_prefix(domain),
+    }
+
+
+def field_answers(
+    fields: list[Field], references: dict[str, dict[str, str]], pk_type: str = "int"
+) -> list[dict[str, object]]:
+    """The fields as the answers store them, with their OpenAPI example: a reference with what it
+    needs of the other domain and the key its row is nested under."""
+    return [described(field.answer(), references.get(field.ref or ""), pk_type) for field in fields]
+
+
+def described(answer: dict[str, object], reference: dict[str, str] | None, pk_type: str) -> dict[str, object]:
+    """A field's answer with what is derived from it (also for fields stored before these were)."""
+    extra: dict[str, object] = {"example": names.example(answer, pk_type)}
+    if answer["type"] == REF:
+        extra |= {"ref": reference or answer["ref"], "nested": names.nested_key(str(answer["name"]))}
+    return {**answer, **extra}
 
 
 def new_revision(down_revision: str) -> dict[str, str]:

@@ -92,7 +92,7 @@ def handle_add(args: argparse.Namespace) -> int:
     except (FieldError, names.InvalidNameError) as error:
         raise CliError(str(error)) from error
     defaults = fill_defaults(added, args.default, str(domain.answers["pk_type"]))
-    answers = domain_answers.field_answers(added, references)
+    answers = domain_answers.field_answers(added, references, str(domain.answers["pk_type"]))
     change = new_change(project, "add_fields", answers, **({"defaults": defaults} if defaults else {}))
     doing = f"adding {', '.join(field.name for field in added)} to the domain {domain.name}"
     fields = [*domain.answers["fields"], *answers]

@@ -48,6 +48,8 @@ class Field:
     def from_answer(cls, answer: dict) -> "Field":
         """A field as a domain's answers file stores it (a ref's details reduced to its domain)."""
         ref, choices = answer.get("ref"), answer.get("choices")
+        # What the answers derive from a field (its example, a reference's nested key) is not a spec.
+        answer = {key: value for key, value in answer.items() if key in cls.__dataclass_fields__}
         return cls(
             **{
                 **answer,

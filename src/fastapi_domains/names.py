@@ -67,6 +67,79 @@ def class_name(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
 
 
+def words(snake: str) -> str:
+    """`order_items` -> `order items`: a name in running text."""
+    return snake.replace("_", " ")
+
+
+def env_prefix(domain: str) -> str:
+    """`order_items` -> `ORDER_ITEMS_`: the prefix of the domain's environment variables."""
+    return f"{domain.upper()}_"
+
+
+def nested_key(field: str) -> str:
+    """`customer_id` -> `customer`: where a read nests the row a reference field points to."""
+    return field.removesuffix("_id")
+
+
+# OpenAPI examples that read like real data, by a field's name (its last word), then its type.
+_TEXT_EXAMPLES = {
+    "name": "Ada Lovelace",
+    "title": "Notes on the Analytical Engine",
+    "city": "London",
+    "country": "United Kingdom",
+    "company": "Acme Ltd",
+    "phone": "+44 20 7946 0958",
+    "code": "AE-1843",
+    "sku": "AE-1843",
+    "slug": "analytical-engine",
+    "username": "ada",
+    "color": "teal",
+    "colour": "teal",
+    "address": "12 St James's Square",
+    "description": "Hand-built in small batches, tested before it ships.",
+    "note": "Leave the parcel with the concierge.",
+    "body": "It weaves algebraic patterns as a loom weaves flowers.",
+}
+_NUMBER_EXAMPLES = {"quantity": 3, "count": 12, "age": 36, "year": 1843, "stock": 140, "rating": 4.5}
+_TYPE_EXAMPLES: dict[str, object] = {
+    "text": "A few sentences, as a person would write them.",
+    "int": 42,
+    "float": 2.5,
+    "decimal": "19.99",
+    "bool": True,
+    "date": "2024-05-17",
+    "datetime": "2024-05-17T09:30:00Z",
+    "uuid": "3f2c8a9e-6b1d-4c7e-9a52-0d4b8f1e7c36",
+    "json": {"size": "M", "tags": ["new", "sale"]},
+    "email": "ada.lovelace@example.com",
+    "url": "https://example.com/analytical-engine",
+}
+# Ids of the first row of either key type.
+_REF_EXAMPLES = {"int": 1, "uuid": "0190a6f4-7b1c-7d3e-9a52-0d4b8f1e7c36"}
+
+
+def example(field: dict[str, object], pk_type: str = "int") -> object:
+    """A value of `field` (an answers file's field) that reads like real data, for OpenAPI."""
+    name, type_ = str(field["name"]), str(field["type"])
+    last = name.rsplit("_", 1)[-1]
+    if type_ == "enum":
+        return next(iter(field["choices"]))  # type: ignore[call-overload]
+    if type_ == "ref":
+        return _REF_EXAMPLES[pk_type]
+    if type_ in ("str", "text"):
+        found = _TEXT_EXAMPLES.get(name) or _TEXT_EXAMPLES.get(last)
+        if found is None:
+            found = _TYPE_EXAMPLES["text"] if type_ == "text" else words(name).capitalize()
+        return found[: int(field.get("max_length") or 255)]  # type: ignore[call-overload]
+    if type_ in ("int", "float"):
+        number = _NUMBER_EXAMPLES.get(last, _TYPE_EXAMPLES[type_])
+        return float(number) if type_ == "float" else int(number)  # type: ignore[arg-type]
+    if type_ == "decimal" and last in ("price", "amount", "total", "cost"):
+        return "19.99"
+    return _TYPE_EXAMPLES[type_]
+
+
 def is_identifier(name: str) -> bool:
     return bool(IDENTIFIER.match(name)) and not keyword.iskeyword(name)
 
@@ -80,6 +153,8 @@ _FOLDERS = {"src", "tests", "alembic", "contract", "conftest", "databases", "liv
 _MODULES = {"main", "config", "database", "dialect", "discovery", "exceptions", "health", "models", "queries"}
 _MORE_MODULES = {"request_id", "schemas", "log", "inputs", "body_size", "database_faults", "unhandled_errors"}
 _MORE_MODULES |= {"development_database", "ids", "metrics", "tracing", "observability"}
+# The modules every domain shares: a domain of that name would sit beside (and shadow) the module.
+_MORE_MODULES |= {"lists", "crud", "conflicts", "factories", "every_type"}
 # Paths the app serves itself, which a domain's routes (`/<name>`) would shadow or be shadowed by:
 # Swagger UI, ReDoc, the OpenAPI document, health probes, Prometheus metrics, the users domain.
 SERVED_PATHS = {
@@ -123,9 +198,19 @@ def check_domain_name(name: str) -> None:
         raise InvalidNameError(f"domain name {name!r} is reserved: the service has (or may have) a module of that name")
 
 
+def migration_file(date: str, revision: str, slug: str) -> str:
+    """`2025-01-31`, `a1b2c3d4e5f6`, `create_customer` -> `20250131_a1b2c3d4e5f6_create_customer.py`."""
+    return f"{date.replace('-', '')}_{revision}_{slug}.py"
+
+
+def unique_name(table: str, *columns: str) -> str:
+    """The name the service's naming convention gives a unique constraint on `columns`."""
+    return f"uq_{table}_{'_'.join(columns)}"
+
+
 def constraint_names(table: str, field: str) -> list[str]:
     """The names the service's naming convention gives a field's unique constraint and index."""
-    return [f"uq_{table}_{field}", f"ix_{table}_{field}"]
+    return [unique_name(table, field), f"ix_{table}_{field}"]
 
 
 def check_identifier_lengths(table: str, fields: list[str], references: dict[str, str] | None = None) -> None:

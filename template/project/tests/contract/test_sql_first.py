@@ -73,7 +73,7 @@ def test_referenced_rows_are_read_in_the_same_statement() -> None:
                 names = ", ".join(sorted(other.name for other in referenced))
                 violations.append(
                     f"src/{domain}/service.py: no statement reads {table.name} joined with {names}; "
-                    f"build its reads with queries.read_statement({table.name}_table, <column>=<table>)"
+                    f"build its reads with Crud({table.name}_table, ..., refs={{<column>: <table>}}) (src/crud.py)"
                 )
     scan.fail_on(PRINCIPLE, "referenced rows are read in the same statement", violations)
 
@@ -86,9 +86,10 @@ def _tables(models: ModuleType) -> set[sa.Table]:
 
 
 def _statements(service: ModuleType) -> list[set[sa.Table]]:
-    """The tables each module-level SELECT of a service reads."""
+    """The tables each module-level SELECT of a service reads, its own or its Crud's (`rows.read`)."""
+    values = [getattr(value, "read", value) for value in vars(service).values()]
     return [
         {element for element in sa.sql.visitors.iterate(value) if isinstance(element, sa.Table)}
-        for value in vars(service).values()
+        for value in values
         if isinstance(value, sa.Select)
     ]
