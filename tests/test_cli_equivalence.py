@@ -52,9 +52,9 @@ def append(path: Path, text: str) -> None:
 def same_line_edit(root: Path) -> None:
     """The team's line where the next column goes, after the model's last one."""
     models = root / "src" / "customers" / "models.py"
-    end = "    )\n\n\ncustomer_table"
-    assert models.read_text().count(end) == 1, "the model's last column is no longer written this way"
-    models.write_text(models.read_text().replace(end, end.replace("\n\n\n", "\n    # Acme: later.\n\n\n")))
+    end = "\n\n\ncustomer_table"
+    assert models.read_text().count(end) == 1, "the model's columns no longer end before its table alias"
+    models.write_text(models.read_text().replace(end, "\n    # Acme: later." + end))
 
 
 def delete_a_test_module(root: Path) -> None:

@@ -223,10 +223,9 @@ def test_a_same_line_edit_stops_at_a_conflict_with_the_change_written(copy_of_se
     everything else is written, so resolving it finishes the change."""
     models = copy_of_service / "src" / "customers" / "models.py"
     text = models.read_text()
-    assert text.count("        unique=True,\n    )\n") == 1, "the email column is no longer written this way"
-    models.write_text(
-        text.replace("        unique=True,\n    )\n", "        unique=True,\n    )\n    # Acme: later.\n")
-    )
+    end = "\n\n\ncustomer_table"
+    assert text.count(end) == 1, "the model's columns no longer end before its table alias"
+    models.write_text(text.replace(end, "\n    # Acme: later." + end))
     result = cli("field", "add", "customers", "phone:str:optional", cwd=copy_of_service, check=False)
     assert result.returncode == 1
     assert result.stdout == ""

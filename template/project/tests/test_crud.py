@@ -2,6 +2,8 @@
 a taken unique value, a reference to a missing row and the delete of a referenced row are 409s
 naming what conflicts; a read nests the rows it references, in one statement."""
 
+import uuid
+
 import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -18,8 +20,14 @@ def selects(statements: list[str]) -> list[str]:
 
 
 async def make_parent(connection: AsyncConnection) -> str | int:
+    """A parent row's id as the API writes it."""
     parent = (await connection.execute(parents.insert().returning(parents.c.id), {"name": "Ada"})).scalar_one()
     return parent if isinstance(parent, int) else str(parent)
+
+
+def key(api_id: str | int) -> uuid.UUID | int:
+    """An id as the API writes it, as src/crud.py takes it (the route's path parameter)."""
+    return uuid.UUID(api_id) if isinstance(api_id, str) else api_id
 
 
 def assert_conflict(response, field: str | None) -> None:
@@ -66,15 +74,15 @@ async def test_a_referenced_row_cannot_be_deleted(every_type_client: AsyncClient
     created = (await every_type_client.post(URL, json={"name": "Ada", "parent_id": parent_id})).json()
     with pytest.raises(RowInUseError):
         async with connection.begin_nested():
-            await parent_rows.delete(connection, parent_id)
+            await parent_rows.delete(connection, key(parent_id))
     assert (await every_type_client.delete(f"{URL}/{created['id']}")).status_code == 204
-    assert await parent_rows.delete(connection, parent_id) is True
-    assert await parent_rows.delete(connection, parent_id) is False
+    assert await parent_rows.delete(connection, key(parent_id)) is True
+    assert await parent_rows.delete(connection, key(parent_id)) is False
 
 
 async def test_an_empty_update_writes_nothing(connection: AsyncConnection, every_type_client: AsyncClient) -> None:
     created = (await every_type_client.post(URL, json={"name": "Ada"})).json()
-    unchanged = await rows.update(connection, created["id"], {})
+    unchanged = await rows.update(connection, key(created["id"]), {})
     assert unchanged is not None
     assert unchanged.model_dump(mode="json") == created
-    assert await rows.update(connection, MISSING_ID, {}) is None
+    assert await rows.update(connection, key(MISSING_ID), {}) is None
