@@ -77,3 +77,38 @@ def test_a_body_that_is_not_json_is_a_400_saying_where(served: str) -> None:
     error = json.loads(caught.value.read())["error"]
     assert caught.value.code == 400
     assert (error["code"], error["details"]) == ("invalid_json", {"line": 2, "column": 17, "position": 33})
+
+
+def test_the_docs_page_sends_a_unique_example_as_a_new_value(served: str) -> None:
+    """Swagger UI's second "Execute" of a create would send a unique field's example again (a
+    409): the page's request interceptor varies the value first. Run under Node, as the browser
+    runs it, on the script the page serves."""
+    with urllib.request.urlopen(f"{served}/docs", timeout=10) as page:  # noqa: S310 - a local server
+        html = page.read().decode()
+    script = re.search(r"const UNIQUE_EXAMPLES = .*?\n(.*?)\n\s*const ui = SwaggerUIBundle", html, re.S)
+    assert script, html
+    rules = {
+        "email": {"examples": ["ada@example.com"], "maxLength": 254},
+        "website": {"examples": ["https://example.com/shop#top"], "maxLength": 2000},
+        "code": {"examples": ["PLAN-2024-BASIC"], "maxLength": 14},
+    }
+    body = {"email": "ada@example.com", "website": "https://example.com/shop#top", "code": "PLAN-2024-BASIC", "n": 1}
+    program = f"""
+        const UNIQUE_EXAMPLES = {json.dumps(rules)};
+        {script.group(1)}
+        const send = (body, method = "POST") => freshExamples({{method, body: JSON.stringify(body)}}).body;
+        console.log(JSON.stringify([
+            send({json.dumps(body)}), send({json.dumps(body)}),
+            send({{"email": "mine@example.org"}}), send({json.dumps(body)}, "GET"), send([1]),
+        ]));
+    """
+    first, second, own, read, listed = json.loads(support.run("node", "-e", program, cwd=Path.cwd()).stdout)
+    first, second = json.loads(first), json.loads(second)
+    assert first != second
+    for sent in (first, second):
+        assert re.fullmatch(r"ada\+[a-z0-9]{6}@example\.com", sent["email"]), sent
+        assert re.fullmatch(r"https://example\.com/shop\?v=[a-z0-9]{6}#top", sent["website"]), sent
+        assert re.fullmatch(r"PLAN-20-[a-z0-9]{6}", sent["code"]), sent  # within maxLength
+        assert sent["n"] == 1
+    # A value the user typed, a read and a body that is not an object go as they are.
+    assert (json.loads(own), json.loads(read), json.loads(listed)) == ({"email": "mine@example.org"}, body, [1])

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from src import database, discovery, health, observability
+from src import database, discovery, docs, health, observability
 from src.body_size import BodySizeLimitMiddleware
 from src.config import Environment, Settings, settings
 from src.exceptions import add_error_examples, register_exception_handlers
@@ -28,16 +28,16 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(app_settings: Settings = settings) -> FastAPI:
-    docs = app_settings.show_docs
+    documented = app_settings.show_docs
     app = FastAPI(
         title=app_settings.APP_NAME,
         description=app_settings.APP_DESCRIPTION,
         version=app_settings.APP_VERSION,
         openapi_tags=[health.TAG, *discovery.domain_tags()],
         lifespan=lifespan,
-        openapi_url="/openapi.json" if docs else None,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if documented else None,
+        docs_url="/docs" if documented else None,
+        redoc_url="/redoc" if documented else None,
     )
     # The last added runs first: the request id is set before anything logs or answers, and
     # every answer, a bug's 500 and an early 413 included, passes the access log and CORS.
@@ -61,6 +61,8 @@ def create_app(app_settings: Settings = settings) -> FastAPI:
     for router in discovery.domain_routers():
         app.include_router(router, prefix=app_settings.API_PREFIX)
     _document_errors(app)
+    if app.docs_url:
+        docs.install(app)
     return app
 
 

@@ -74,7 +74,7 @@ parents: sa.Table = Parent.__table__  # type: ignore[assignment]
 
 
 class RowCreate(RequestSchema):
-    name: Annotated[inputs.Text, Field(min_length=1, max_length=40)]
+    name: Annotated[inputs.Text, Field(min_length=1, max_length=40, examples=["Ada Lovelace"])]
     note: Annotated[inputs.Text, Field(min_length=1, max_length=10000)] | None = None
     quantity: Annotated[inputs.Integer, Field(ge=-(2**31), le=2**31 - 1), inputs.Whole] | None = None
     ratio: inputs.Number | None = None
