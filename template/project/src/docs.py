@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from starlette.requests import Request
 
 from src import database
 
@@ -67,8 +68,8 @@ def install(app: FastAPI) -> None:
     """Serve `/docs` as FastAPI does, with the page's request interceptor."""
     app.router.routes = [route for route in app.router.routes if getattr(route, "path", None) != app.docs_url]
 
-    @app.get(app.docs_url or "/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
+    # A plain route, as FastAPI adds its own: the page is not an operation of the API.
+    async def swagger_ui(_request: Request) -> HTMLResponse:
         page = get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title=f"{app.title} - Swagger UI",
@@ -79,3 +80,5 @@ def install(app: FastAPI) -> None:
         script = _INTERCEPTOR % json.dumps(unique_examples(app)).replace("</", "<\\/")
         interceptor = f"{script}\n    {_BUNDLE}\n    requestInterceptor: freshExamples,"
         return HTMLResponse(bytes(page.body).decode().replace(_BUNDLE, interceptor))
+
+    app.add_route(app.docs_url or "/docs", swagger_ui, include_in_schema=False)
