@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fastapi_domains import migrations
 from tests import support
 
 # The release before lean domains (main when they were written).
@@ -129,7 +128,7 @@ def test_update_from_the_release_keeps_edits_and_ends_green(
         assert support.git(service, "status", "--porcelain").stdout == ""
         assert_edits_kept(service)
         assert_lean(service)
-        migrate_the_throttle_table(service)
+        assert_throttle_migrated(service)
         service_env.checks(service, env.get("DATABASE_URL"), env.get("TEST_DATABASE_URL"))
     finally:
         if database == "postgresql":
@@ -137,55 +136,10 @@ def test_update_from_the_release_keeps_edits_and_ends_green(
                 support.drop_pg_database(name + suffix)
 
 
-# The auth domain of the releases since reworked its `login_throttle` table, and ships no migration
-# for services that already have it (nor a CHANGELOG step): the team writes one, as the CHANGELOG's
-# rules have it for a schema change a release wants. Throttle rows are transient: it remakes the table.
-THROTTLE_MIGRATION = '''"""login_throttle as the auth domain now has it (written by the team after the update)"""
-
-import sqlalchemy as sa
-from alembic import op
-
-revision: str = "{revision}"
-down_revision: str | None = "{down_revision}"
-
-
-def upgrade() -> None:
-    op.drop_table("login_throttle")
-    op.create_table(
-        "login_throttle",
-        sa.Column("key", sa.String(length=64), nullable=False),
-        sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
-    )
-    op.create_index(op.f("ix_login_throttle_last_failure_at"), "login_throttle", ["last_failure_at"])
-
-
-def downgrade() -> None:
-    op.drop_table("login_throttle")
-    op.create_table(
-        "login_throttle",
-        sa.Column("account_key", sa.String(length=64), nullable=False),
-        sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("window_started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("unlocks_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("account_key", name=op.f("pk_login_throttle")),
-    )
-'''
-
-
-def migrate_the_throttle_table(service: Path) -> None:
-    """The team's migration for the auth domain's reworked table, if the models have it and no
-    migration does."""
-    versions = service / "alembic/versions"
-    models = (service / "src/auth/models.py").read_text()
-    if "last_failure_at" not in models or any("last_failure_at" in path.read_text() for path in versions.glob("*.py")):
-        return
-    head = migrations.single_head(service)
-    (versions / "20260101_feedface0001_rework_login_throttle.py").write_text(
-        THROTTLE_MIGRATION.format(revision="feedface0001", down_revision=head)
-    )
-    support.commit_all(service, "Migrate the auth domain's login_throttle")
+def assert_throttle_migrated(service: Path) -> None:
+    """The auth domain's reworked sign-in throttle table comes with one migration of its own."""
+    (migration,) = (service / "alembic/versions").glob("*_rework_login_throttle.py")
+    assert '"last_failure_at"' in migration.read_text()
 
 
 def assert_edits_kept(service: Path) -> None:
@@ -213,7 +167,7 @@ def assert_lean(service: Path) -> None:
 
 def test_plain_copier_gives_the_same_update(releases: Path, tmp_path: Path) -> None:
     """`copier update`, then `copier update -a` for each domain, committing after each: the same
-    files as `fastapi-domains update` (the per-owner migration's revision aside)."""
+    files as `fastapi-domains update` (the revisions of the migrations the update writes aside)."""
     by_cli = make_service(releases, tmp_path / "cli" / "acme", "sqlite", {})
     by_copier = Path(shutil.copytree(by_cli, tmp_path / "copier" / "acme", symlinks=True))
     result = support.run(Path(sys.executable).parent / "fastapi-domains", "update", cwd=by_cli, check=False)
@@ -227,12 +181,13 @@ def test_plain_copier_gives_the_same_update(releases: Path, tmp_path: Path) -> N
         support.commit_all(by_copier, f"Update {answers_file.stem}")
     assert_edits_kept(by_copier)
     assert_lean(by_copier)
+    assert_throttle_migrated(by_copier)
 
     def files(service: Path) -> dict[str, bytes]:
         return {
             name: (service / name).read_bytes()
             for name in support.tracked_files(service)
-            if "_unique_per_owner_" not in name
+            if "_unique_per_owner_" not in name and "_rework_login_throttle" not in name
         }
 
     assert files(by_copier) == files(by_cli)

@@ -157,7 +157,14 @@ async def test_login_takes_the_full_oauth2_form(anonymous_client: AsyncClient, u
 
 
 @pytest.fixture
-def small_allowances(monkeypatch: pytest.MonkeyPatch) -> None:
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The throttle's clock stands still (a test moves it): a slow machine never outwaits a delay."""
+    moment = dt.datetime.now(dt.UTC)
+    monkeypatch.setattr(service, "_now", lambda: moment)
+
+
+@pytest.fixture
+def small_allowances(monkeypatch: pytest.MonkeyPatch, frozen_clock: None) -> None:
     """Two failures of an account from one address, and four shared, before each attempt waits."""
     monkeypatch.setattr(settings, "LOGIN_DELAY_AFTER", 2)
     monkeypatch.setattr(settings, "LOGIN_DELAY_AFTER_SHARED", 4)
@@ -415,6 +422,7 @@ async def test_password_change_with_a_wrong_current_password_is_403(client: Asyn
 
 
 @pytest.mark.usefixtures("small_allowances")
+@pytest.mark.usefixtures("frozen_clock")
 async def test_wrong_current_passwords_are_throttled_without_delaying_sign_ins(
     client: AsyncClient, user: dict[str, Any]
 ) -> None:
