@@ -86,8 +86,8 @@ def test_the_longest_slug_fits_every_name_it_makes(
     template: Path, tmp_path: Path, service_env: support.ServiceEnv
 ) -> None:
     """A 55-character slug: its databases fit PostgreSQL's 63 bytes (Alembic creates and migrates
-    the development one), its Kubernetes names are RFC 1123 labels, and a long project name gets
-    a default slug that fits too."""
+    the development one), its Kubernetes names are RFC 1123 labels, its code is ruff clean, and a
+    long project name gets a default slug that fits too."""
     slug = "s" + "_x" * 27
     assert len(slug) == 55
     service = support.render(template, tmp_path / "longest", project_slug=slug, database="postgresql")
@@ -102,6 +102,9 @@ def test_the_longest_slug_fits_every_name_it_makes(
             names += list(document["metadata"].get("labels", {}).values())
     assert f"{slug.replace('_', '-')}-migrate" in names
     assert [name for name in names if not RFC_1123_LABEL.match(name)] == []
+    # Its long URLs are laid out as the formatter would, and lint finds nothing.
+    support.run(service_env.tool("ruff"), "check", "--no-cache", ".", cwd=service)
+    support.run(service_env.tool("ruff"), "format", "--check", "--no-cache", ".", cwd=service)
     try:
         support.run(service_env.tool("python"), "-m", "alembic", "upgrade", "head", cwd=service)
         support.run(service_env.tool("python"), "-m", "alembic", "downgrade", "base", cwd=service)
