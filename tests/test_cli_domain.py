@@ -265,6 +265,8 @@ REFUSALS = {
         ]
     },
     "tracing": (("tracing", "--field", "name:str"), "'tracing' is reserved"),
+    # The template's infrastructure packages, read from its tree.
+    **{name: ((name, "--field", "name:str"), f"'{name}' is reserved") for name in ("core", "db", "web")},
     "module of src": (("audit", "--field", "name:str"), "already has a module named 'audit'"),
     "existing domain": (("items", "--field", "name:str"), "the domain 'items' exists already"),
     "existing table": (("item_copies", "--entity", "item", "--field", "name:str"), "the table 'item' exists already"),

@@ -87,7 +87,7 @@ def created_datetime_column(service: Path) -> None:
         service,
         f"{ITEMS}/models.py",
         "from src.models import",
-        "from src.dialect import UTCDateTime\nfrom src.models import",
+        "from src.db.dialect import UTCDateTime\nfrom src.models import",
     )
     edit(
         service,

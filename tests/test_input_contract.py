@@ -301,7 +301,7 @@ def test_schemathesis_finds_nothing(served: tuple[str, str], service_env: suppor
             "--max-examples",
             FUZZ_EXAMPLES,
             # Text refuses NUL in its validator and says so in its description, not in a pattern
-            # (src/inputs.py), as the service's own fuzz test does.
+            # (src/core/inputs.py), as the service's own fuzz test does.
             "--generation-allow-x00",
             "false",
             # One worker: in threads, CPython 3.11's ast.parse (which hypothesis calls to describe

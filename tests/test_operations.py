@@ -361,14 +361,14 @@ def test_update_adds_tracing_to_a_living_service(plain: Path, service_env: suppo
     python = service_env.tool("python")
     served = "from src.main import app; print('/metrics' in {getattr(route, 'path', '') for route in app.routes})"
     assert support.run(python, "-c", served, cwd=plain).stdout.strip() == "False"
-    assert not (plain / "src" / "metrics.py").exists()
+    assert not (plain / "src" / "web" / "metrics.py").exists()
 
     support.copier_cli("update", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "with_tracing=true", cwd=plain)
     answers = yaml.safe_load((plain / ".copier-answers.yml").read_text())
     assert (answers["with_tracing"], answers["with_metrics"]) == (True, False)
     dependencies = (plain / "pyproject.toml").read_text()
     assert '"opentelemetry-sdk>=' in dependencies and "prometheus-client" not in dependencies
-    assert (plain / "src" / "tracing.py").is_file() and (plain / "tests" / "test_tracing.py").is_file()
+    assert (plain / "src" / "web" / "tracing.py").is_file() and (plain / "tests" / "test_tracing.py").is_file()
     support.run(service_env.tool("ruff"), "check", "--no-cache", ".", cwd=plain)
     support.run(service_env.tool("ruff"), "format", "--check", "--no-cache", ".", cwd=plain)
     configured = "import src.main; from opentelemetry import trace; print(type(trace.get_tracer_provider()).__name__)"

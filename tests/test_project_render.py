@@ -50,6 +50,11 @@ def test_every_seed_module_exists_with_code(acme: Path) -> None:
         assert (acme / name).is_file(), name
 
 
+def test_the_top_of_src_is_the_constitutions_globals_three_packages_and_the_domains(acme: Path) -> None:
+    top = {path.name for path in (acme / "src").iterdir() if path.name != "__pycache__"}
+    assert top == {"__init__.py", *SEED_GLOBAL_MODULES, "core", "db", "web", "items"}
+
+
 def test_example_domain_is_an_updatable_copy(acme: Path) -> None:
     answers = yaml.safe_load((acme / ".copier" / "domain-items.yml").read_text())
     project = yaml.safe_load((acme / ".copier-answers.yml").read_text())

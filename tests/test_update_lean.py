@@ -4,8 +4,9 @@ The release is rebuilt from its commit (tagged v0.1.0 in a temporary repository,
 adding the domains), this working tree is tagged v0.2.0 on top of it. The service has a public
 domain, one that references it and an owner domain with a unique field, and its team's edits in a
 domain's service.py, in src/config.py and in a test. `fastapi-domains update` (and plain Copier)
-brings every domain to the new templates with the edits kept, one commit per step; the suite,
-ruff and migrations are green after, on SQLite and PostgreSQL.
+brings every domain to the new templates with the edits kept, one commit per step, and the flat
+infrastructure modules into src/core, src/db and src/web; the suite, ruff and migrations are green
+after, on SQLite and PostgreSQL.
 """
 
 import io
@@ -160,9 +161,14 @@ def assert_lean(service: Path) -> None:
         # The old per-domain test machinery is gone; the factory took its place.
         assert not (service / f"tests/{domain}/payloads.py").exists()
         assert (service / f"tests/{domain}/factories.py").is_file()
-        assert "from src.crud import Crud" in (service / f"src/{domain}/service.py").read_text()
+        assert "from src.db.crud import Crud" in (service / f"src/{domain}/service.py").read_text()
     (migration,) = (service / "alembic/versions").glob("*_unique_per_owner_note.py")
     assert "uq_note_owner_id_title" in migration.read_text()
+    # The flat infrastructure modules moved into src/core, src/db and src/web; none is left behind.
+    top = {path.name for path in (service / "src").iterdir() if path.name != "__pycache__"}
+    globals_ = {"__init__.py", "config.py", "models.py", "exceptions.py", "database.py", "main.py"}
+    assert top == globals_ | {"core", "db", "web", "auth", "items", *DOMAINS}
+    assert (service / "src/db/queries.py").is_file() and (service / "src/web/discovery.py").is_file()
 
 
 def test_plain_copier_gives_the_same_update(releases: Path, tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# Plain shapes of what the service's inputs accept (src/inputs.py checks them for real).
+# Plain shapes of what the service's inputs accept (src/core/inputs.py checks them for real).
 _EMAIL = re.compile(r"[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+")
 _URL = re.compile(r"https?://[^\s\x00/]+\.[^\s\x00]*")
 EMAIL_MAX_LENGTH, URL_MAX_LENGTH = 254, 2048

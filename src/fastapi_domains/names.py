@@ -7,6 +7,7 @@ import functools
 import keyword
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi_domains import interrupts
@@ -148,13 +149,6 @@ def is_identifier(name: str) -> bool:
 MAX_NAME_LENGTH = 30
 # PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1).
 MAX_IDENTIFIER_BYTES = 63
-# Folders and modules a service has besides its domains (the template's, whether or not present).
-_FOLDERS = {"src", "tests", "alembic", "contract", "conftest", "databases", "live_server"}
-_MODULES = {"main", "config", "database", "dialect", "discovery", "exceptions", "health", "models", "queries"}
-_MORE_MODULES = {"request_id", "schemas", "log", "inputs", "body_size", "database_faults", "unhandled_errors"}
-_MORE_MODULES |= {"development_database", "ids", "metrics", "tracing", "observability"}
-# The modules every domain shares: a domain of that name would sit beside (and shadow) the module.
-_MORE_MODULES |= {"lists", "crud", "conflicts", "factories", "every_type"}
 # Paths the app serves itself, which a domain's routes (`/<name>`) would shadow or be shadowed by:
 # Swagger UI, ReDoc, the OpenAPI document, health probes, Prometheus metrics, the users domain.
 SERVED_PATHS = {
@@ -165,7 +159,37 @@ SERVED_PATHS = {
     "metrics": "/metrics",
     "auth": "/auth",
 }
-RESERVED_DOMAINS = frozenset(_FOLDERS | _MODULES | _MORE_MODULES | set(SERVED_PATHS))
+# The template this CLI comes with: beside the package in a clone (and for the template's hooks,
+# which import this module from it), inside the package when installed from a wheel.
+_TEMPLATE = next(
+    (
+        folder
+        for folder in (Path(__file__).parent / "template", Path(__file__).resolve().parents[2] / "template")
+        if (folder / "project").is_dir()
+    ),
+    None,
+)
+# `{% if with_tracing %}tracing.py{% endif %}.jinja` -> `tracing`: a conditional entry's own name.
+_CONDITION = re.compile(r"{%.*?%}")
+
+
+def _entry_name(entry: Path) -> str:
+    return _CONDITION.sub("", entry.name).split(".", 1)[0]
+
+
+@functools.cache
+def reserved_domains() -> frozenset[str]:
+    """Names a domain cannot take, read from the template's own tree (conditional entries too, so a
+    later `--data with_tracing=true` finds no domain in its way): the service's root folders, every
+    module and package of `src/` (a domain beside a module of its name reads as a second copy of it,
+    and in a service made before the infrastructure packages it would sit beside the module
+    itself), the top level of `tests/`, the auth domain, and the paths the app serves."""
+    if _TEMPLATE is None:
+        raise InvalidNameError("the template this fastapi-domains comes with is missing; reinstall it")
+    project = _TEMPLATE / "project"
+    entries = [entry for entry in project.iterdir() if entry.is_dir()]
+    entries += [*(project / "src").rglob("*"), *(project / "tests").iterdir(), *(_TEMPLATE / "auth" / "src").iterdir()]
+    return frozenset({name for entry in entries if IDENTIFIER.match(name := _entry_name(entry))} | set(SERVED_PATHS))
 
 
 class InvalidNameError(ValueError):
@@ -194,8 +218,10 @@ def check_domain_name(name: str) -> None:
             f"domain name {name!r} is reserved: the service serves (or may serve) {SERVED_PATHS[name]} itself, "
             "which its routes would clash with; choose another name"
         )
-    if name in RESERVED_DOMAINS:
-        raise InvalidNameError(f"domain name {name!r} is reserved: the service has (or may have) a module of that name")
+    if name in reserved_domains():
+        raise InvalidNameError(
+            f"domain name {name!r} is reserved: the service has (or may have) a module or package of that name"
+        )
 
 
 def migration_file(date: str, revision: str, slug: str) -> str:

@@ -9,10 +9,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from src import development_database, discovery
 from src.config import settings
 from src.database import create_engine, metadata
-from src.log import configure_logging
+from src.db import development_database
+from src.web import discovery
+from src.web.log import configure_logging
 
 config = context.config
 # The service's own logging (JSON in production), so migrations log like the app does.

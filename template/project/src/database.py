@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from src import dialect
 from src.config import settings
-from src.database_faults import abort_failed_connections, discard_closed_connections, unavailable_as_503
+from src.db import dialect
+from src.db.database_faults import abort_failed_connections, discard_closed_connections, unavailable_as_503
 
 # Every constraint and index gets a predictable name, so migrations can drop them by name.
 NAMING_CONVENTION = {

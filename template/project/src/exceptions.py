@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from src.schemas import ErrorBody, ErrorDetail, ErrorResponse
+from src.core.schemas import ErrorBody, ErrorDetail, ErrorResponse
 
 # The code of each status the service answers; an HTTP error of another status gets `http_error`.
 ERROR_CODES = {

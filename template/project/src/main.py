@@ -7,14 +7,15 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from src import database, discovery, docs, health, observability
-from src.body_size import BodySizeLimitMiddleware
+from src import database
 from src.config import Environment, Settings, settings
 from src.exceptions import add_error_examples, register_exception_handlers
-from src.log import AccessLogMiddleware, configure_logging
-from src.request_id import HEADER as REQUEST_ID_HEADER
-from src.request_id import RequestIdMiddleware
-from src.unhandled_errors import UnhandledErrorMiddleware
+from src.web import discovery, docs, health, observability
+from src.web.body_size import BodySizeLimitMiddleware
+from src.web.log import AccessLogMiddleware, configure_logging
+from src.web.request_id import HEADER as REQUEST_ID_HEADER
+from src.web.request_id import RequestIdMiddleware
+from src.web.unhandled_errors import UnhandledErrorMiddleware
 
 
 @asynccontextmanager

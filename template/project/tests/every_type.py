@@ -2,7 +2,7 @@
 declares it, and the routes every domain has. Its tables live in their own metadata (never in the
 migrations), made in the test database once per run.
 
-What every domain shares (`src/lists.py`, `src/crud.py`, `src/conflicts.py`, `src/inputs.py`) is
+What every domain shares (`src/db/lists.py`, `src/db/crud.py`, `src/db/conflicts.py`, `src/core/inputs.py`) is
 tested against it once, in tests/test_lists.py, tests/test_refusals.py and tests/test_crud.py, so a
 domain's own tests hold only what is its own.
 """
@@ -17,14 +17,8 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Response, status
 from pydantic import Field
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from src import inputs
-from src.crud import Crud
-from src.database import NAMING_CONVENTION, DbConnection, ReadConnection
-from src.dialect import UTCDateTime
-from src.exceptions import NotFoundError, register_exception_handlers
-from src.lists import Filter, ListSettings, list_params
-from src.models import IdMixin, TimestampMixin
-from src.schemas import (
+from src.core import inputs
+from src.core.schemas import (
     Decimal2,
     EntityId,
     EntityIdParam,
@@ -35,6 +29,12 @@ from src.schemas import (
     RowId,
     UTCDatetime,
 )
+from src.database import NAMING_CONVENTION, DbConnection, ReadConnection
+from src.db.crud import Crud
+from src.db.dialect import UTCDateTime
+from src.db.lists import Filter, ListSettings, list_params
+from src.exceptions import NotFoundError, register_exception_handlers
+from src.models import IdMixin, TimestampMixin
 
 
 class Base(DeclarativeBase):

@@ -16,7 +16,7 @@ from polyfactory.factories.pydantic_factory import ModelFactory
 from polyfactory.field_meta import FieldMeta
 from pydantic import BaseModel
 
-from src import inputs
+from src.core import inputs
 
 T = TypeVar("T", bound=BaseModel)
 

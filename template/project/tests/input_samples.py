@@ -1,5 +1,5 @@
 """Email addresses and URLs a client may send, as real people and browsers write them, with what
-the service makes of each (`src/inputs.py`): the valid ones are stored (an email normalised and
+the service makes of each (`src/core/inputs.py`): the valid ones are stored (an email normalised and
 lowercased, a URL as sent), the invalid ones are a 422 naming the field.
 
 Data only, so that anything can load it: the service's own tests, and the template's, which send

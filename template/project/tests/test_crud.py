@@ -1,4 +1,4 @@
-"""Writes as every domain makes them (src/crud.py, src/conflicts.py), against tests/every_type.py:
+"""Writes as every domain makes them (src/db/crud.py, src/db/conflicts.py), against tests/every_type.py:
 a taken unique value, a reference to a missing row and the delete of a referenced row are 409s
 naming what conflicts; a read nests the rows it references, in one statement."""
 
@@ -8,7 +8,7 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from src.conflicts import RowInUseError
+from src.db.conflicts import RowInUseError
 from tests.databases import count_statements
 from tests.every_type import URL, parent_rows, parents, rows
 from tests.test_refusals import MISSING_ID
@@ -26,7 +26,7 @@ async def make_parent(connection: AsyncConnection) -> str | int:
 
 
 def key(api_id: str | int) -> uuid.UUID | int:
-    """An id as the API writes it, as src/crud.py takes it (the route's path parameter)."""
+    """An id as the API writes it, as src/db/crud.py takes it (the route's path parameter)."""
     return uuid.UUID(api_id) if isinstance(api_id, str) else api_id
 
 

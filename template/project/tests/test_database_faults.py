@@ -15,8 +15,9 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from src import database, database_faults
+from src import database
 from src.config import settings
+from src.db import database_faults
 from src.main import create_app
 from tests.live_server import free_port
 
@@ -161,7 +162,7 @@ async def test_a_database_that_lets_no_one_in_is_a_503_logged_once_a_minute(
         pytest.skip("SQLite has no server to refuse a role or a database")
     rejecting = database.create_engine(urls[refusal])
     try:
-        with caplog.at_level(logging.WARNING, logger="src.database_faults"):
+        with caplog.at_level(logging.WARNING, logger="src.db.database_faults"):
             for _ in range(5):
                 status, body, _ = await post_probe(rejecting)
                 assert (status, body["error"]["code"]) == (503, "service_unavailable")
@@ -169,7 +170,7 @@ async def test_a_database_that_lets_no_one_in_is_a_503_logged_once_a_minute(
             assert (await post_probe(rejecting))[0] == 503
     finally:
         await rejecting.dispose()
-    logged = [record for record in caplog.records if record.name == "src.database_faults"]
+    logged = [record for record in caplog.records if record.name == "src.db.database_faults"]
     assert len(logged) == 2, [record.getMessage() for record in logged]
     assert all(record.exc_info is None for record in logged)
     assert "and 4 more since the last report" in logged[1].getMessage()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from src import development_database
+from src.db import development_database
 
 
 @pytest.mark.parametrize(

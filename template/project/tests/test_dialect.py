@@ -1,4 +1,4 @@
-"""The engine differences hidden by src/dialect.py, checked on the engine under test."""
+"""The engine differences hidden by src/db/dialect.py, checked on the engine under test."""
 
 import datetime as dt
 
@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from src import dialect
+from src.db import dialect
 
 _metadata = sa.MetaData()
 parent = sa.Table("dialect_parent", _metadata, sa.Column("id", sa.Integer, primary_key=True))

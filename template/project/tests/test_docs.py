@@ -1,8 +1,8 @@
-"""The docs page (src/docs.py): Swagger UI that sends a unique field's example as a new value."""
+"""The docs page (src/web/docs.py): Swagger UI that sends a unique field's example as a new value."""
 
 from httpx import AsyncClient
 
-from src import docs
+from src.web import docs
 from tests import every_type
 
 

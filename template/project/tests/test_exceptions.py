@@ -8,11 +8,11 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
-from src import discovery
 from src.config import settings
+from src.core.schemas import RequestSchema
 from src.exceptions import BODY_RESPONSES, ERROR_CODES, ERROR_RESPONSES, INVALID_JSON
 from src.main import create_app
-from src.schemas import RequestSchema
+from src.web import discovery
 
 
 class Note(RequestSchema):

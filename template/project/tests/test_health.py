@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from src import database, health
+from src import database
 from src.config import settings
+from src.web import health
 from tests.conftest import TEST_DATABASE_URL, migration_config
 from tests.databases import scratch_database
 
@@ -135,9 +136,9 @@ async def test_start_up_warns_once_when_migrations_are_pending(
 
     async def warnings() -> list[str]:
         caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="src.health"):
+        with caplog.at_level(logging.WARNING, logger="src.web.health"):
             await health.warn_if_schema_behind(engine)
-        return [record.getMessage() for record in caplog.records if record.name == "src.health"]
+        return [record.getMessage() for record in caplog.records if record.name == "src.web.health"]
 
     (warning,) = await warnings()
     assert "alembic upgrade head" in warning

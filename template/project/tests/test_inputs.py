@@ -7,7 +7,7 @@ import re
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from src import inputs
+from src.core import inputs
 from tests.input_samples import INVALID_EMAILS, INVALID_URLS, VALID_EMAILS, VALID_URLS
 
 EMAIL = TypeAdapter(inputs.Email)

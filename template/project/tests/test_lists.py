@@ -1,4 +1,4 @@
-"""Lists as every domain serves them (src/lists.py), over HTTP against a field of every type
+"""Lists as every domain serves them (src/db/lists.py), over HTTP against a field of every type
 (tests/every_type.py): the page, offsets and cursors, sorting (ties by id, NULLs last) and every
 filter kind, each page one statement."""
 

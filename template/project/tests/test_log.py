@@ -11,10 +11,10 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from src import log
 from src.config import Settings
 from src.main import create_app
-from src.request_id import HEADER, request_id_var
+from src.web import log
+from src.web.request_id import HEADER, request_id_var
 
 PRODUCTION = {"ENVIRONMENT": "production", "DATABASE_URL": "postgresql+asyncpg://app:s3cr3t-Pa55@db.internal/app"}
 

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from src import queries
+from src.db import queries
 
 _metadata = sa.MetaData()
 things = sa.Table(

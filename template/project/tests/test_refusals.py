@@ -1,4 +1,4 @@
-"""The input contract (src/inputs.py) over HTTP, for a field of every type (tests/every_type.py):
+"""The input contract (src/core/inputs.py) over HTTP, for a field of every type (tests/every_type.py):
 each value a field refuses is a 422 naming it, in a body (POST and PATCH), a filter and a path,
 and an unknown name is a 422 listing the known ones."""
 

@@ -4,7 +4,7 @@ their time does (a client sorting a page agrees with `sort=created_at`, ties bro
 import datetime as dt
 import uuid
 
-from src.schemas import ReadSchema, RowId
+from src.core.schemas import ReadSchema, RowId
 
 ROW_ID = uuid.uuid4() if RowId is uuid.UUID else 1
 

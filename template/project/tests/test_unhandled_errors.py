@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 
-from src import log
 from src.config import Settings
 from src.main import create_app
-from src.request_id import HEADER
+from src.web import log
+from src.web.request_id import HEADER
 from tests.live_server import serve
 
 PRODUCTION = {"ENVIRONMENT": "production", "DATABASE_URL": "postgresql+asyncpg://app:s3cr3t-Pa55@db.internal/app"}
@@ -67,7 +67,7 @@ def test_a_bug_is_one_500_logged_once_on_a_connection_that_stays_open(buggy_app:
     records = [json.loads(line) for line in logged.getvalue().splitlines()]
     errors = [record for record in records if record["level"] in {"ERROR", "CRITICAL"}]
     assert [(error["logger"], error["request_id"]) for error in errors] == [
-        ("src.unhandled_errors", "req-bug-1"),
-        ("src.unhandled_errors", "req-bug-2"),
+        ("src.web.unhandled_errors", "req-bug-1"),
+        ("src.web.unhandled_errors", "req-bug-2"),
     ]
     assert all("disk on fire" in error["exception"] for error in errors)

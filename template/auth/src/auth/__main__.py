@@ -26,10 +26,11 @@ from typing import NoReturn
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from src import database, inputs
+from src import database
 from src.auth import exceptions, service, utils
 from src.auth.schemas import NewPassword
 from src.config import settings
+from src.core import inputs
 
 PASSWORD_VARIABLE = "AUTH_SUPERUSER_PASSWORD"  # noqa: S105 (a variable's name)
 _EMAIL = TypeAdapter(inputs.Email)

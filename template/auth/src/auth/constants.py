@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from src import inputs
+from src.core import inputs
 
 EMAIL_MAX_LENGTH = inputs.EMAIL_MAX_LENGTH
 # Long enough for a passphrase, short enough that hashing one costs no more than any other.

@@ -24,9 +24,9 @@ from src.auth import exceptions, service, utils
 from src.auth.config import settings as auth_settings
 from src.auth.schemas import LoginForm, RefreshRequest, UserListParams
 from src.config import settings
+from src.core.schemas import EntityIdParam
 from src.database import ReadConnection
 from src.exceptions import UnauthorizedError
-from src.schemas import EntityIdParam
 
 # auto_error=False: a missing token is answered by UnauthorizedError, in the error shape. Its
 # tokenUrl makes /docs' "Authorize" sign in with the login form.

@@ -12,6 +12,7 @@ from fastapi import status
 from pydantic import ValidationError
 
 from src.auth.schemas import TokenErrorResponse
+from src.core.schemas import ErrorResponse
 from src.exceptions import (
     ConflictError,
     DomainError,
@@ -20,7 +21,6 @@ from src.exceptions import (
     ServiceUnavailableError,
     UnauthorizedError,
 )
-from src.schemas import ErrorResponse
 
 
 class TokenError(Exception):

@@ -1,6 +1,6 @@
 """Request and response models of the auth domain.
 
-Requests are held to the input contract of `src/inputs.py`: a value the service cannot take is a
+Requests are held to the input contract of `src/core/inputs.py`: a value the service cannot take is a
 422 naming the field, and an unknown field or query parameter is a 422 listing the known ones.
 """
 
@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from src import inputs
 from src.auth import constants, utils
 from src.auth.config import settings
-from src.schemas import PageBase, ReadSchema, RequestSchema, Schema
+from src.core import inputs
+from src.core.schemas import PageBase, ReadSchema, RequestSchema, Schema
 
 
 def _not_common(password: str) -> str:

@@ -14,16 +14,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from src import dialect, queries
 from src.auth import constants, exceptions, utils
 from src.auth.config import settings
 from src.auth.models import login_throttle_table as throttle
 from src.auth.models import refresh_token_table as tokens
 from src.auth.models import user_table as users
 from src.auth.schemas import UserListParams, UserPaging
-from src.dialect import UTCDateTime
+from src.core.schemas import EntityId, ErrorDetail
+from src.db import dialect, queries
+from src.db.dialect import UTCDateTime
 from src.exceptions import NotFoundError
-from src.schemas import EntityId, ErrorDetail
 
 # A user as the API shows it: every column but the password hash.
 _READ = sa.select(*(column for column in users.c if column.name != "password_hash"))

@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from src import discovery
+from src.web import discovery
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"

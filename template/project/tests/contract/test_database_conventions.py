@@ -7,8 +7,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from src import discovery
 from src.database import metadata
+from src.web import discovery
 from tests.contract import scan
 
 PRINCIPLE = "Database Conventions"
@@ -60,7 +60,7 @@ def test_columns_are_snake_case_with_typed_suffixes(tables: list[sa.Table]) -> N
 
 
 def _kind(column: sa.Column) -> type | None:
-    """DateTime or Date, seen through a TypeDecorator (src.dialect.UTCDateTime)."""
+    """DateTime or Date, seen through a TypeDecorator (src.db.dialect.UTCDateTime)."""
     type_ = getattr(column.type, "impl_instance", column.type)
     return next((kind for kind in (sa.DateTime, sa.Date) if isinstance(type_, kind)), None)
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from src import discovery
+from src.web import discovery
 from tests.contract import scan
 
 PRINCIPLE = "Dependency Injection"

@@ -7,8 +7,8 @@ from fastapi import APIRouter, FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from src.exceptions import ConflictError, NotFoundError, register_exception_handlers
-from src.request_id import HEADER, RequestIdMiddleware
-from src.unhandled_errors import UnhandledErrorMiddleware
+from src.web.request_id import HEADER, RequestIdMiddleware
+from src.web.unhandled_errors import UnhandledErrorMiddleware
 
 
 def _error_app() -> FastAPI:

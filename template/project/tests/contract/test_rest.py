@@ -7,7 +7,7 @@ import re
 from fastapi import FastAPI, status
 from fastapi.routing import APIRoute
 
-from src import discovery
+from src.web import discovery
 from tests.contract import scan
 
 PRINCIPLE = "RESTful Design"

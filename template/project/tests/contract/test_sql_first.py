@@ -1,6 +1,6 @@
 """SQL-first: the database does the work. A service never queries once per row in a loop, and a
 row is read with the rows it references in the same statement (a join, the nested JSON built by
-the database: see `src/queries.py`)."""
+the database: see `src/db/queries.py`)."""
 
 import ast
 from collections.abc import Iterator
@@ -8,7 +8,7 @@ from types import ModuleType
 
 import sqlalchemy as sa
 
-from src import discovery
+from src.web import discovery
 from tests.contract import scan
 
 PRINCIPLE = "SQL-First"
@@ -73,7 +73,7 @@ def test_referenced_rows_are_read_in_the_same_statement() -> None:
                 names = ", ".join(sorted(other.name for other in referenced))
                 violations.append(
                     f"src/{domain}/service.py: no statement reads {table.name} joined with {names}; "
-                    f"build its reads with Crud({table.name}_table, ..., refs={{<column>: <table>}}) (src/crud.py)"
+                    f"build its reads with Crud({table.name}_table, ..., refs={{<column>: <table>}}) (src/db/crud.py)"
                 )
     scan.fail_on(PRINCIPLE, "referenced rows are read in the same statement", violations)
 

@@ -5,7 +5,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from src import discovery
+from src.web import discovery
 from tests.contract import scan
 
 PRINCIPLE = "Domain-Driven Structure"

@@ -5,7 +5,7 @@ import ast
 
 from httpx import AsyncClient
 
-from src import discovery
+from src.web import discovery
 from tests.contract import scan
 
 PRINCIPLE = "Testing"

@@ -10,7 +10,7 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-SRC = Path(__file__).resolve().parent
+SRC = Path(__file__).resolve().parents[1]
 
 
 def domain_names() -> list[str]:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from src import conflicts, lists, queries
+from src.db import conflicts, lists, queries
 
 ReadT = TypeVar("ReadT", bound=BaseModel)
 PageT = TypeVar("PageT", bound=BaseModel)
@@ -29,7 +29,7 @@ class Crud(Generic[ReadT, PageT]):
         refs: Mapping[str, sa.Table] | None = None,
     ) -> None:
         """`refs` maps each reference column to the table it references (`customer_id=...` nests
-        `customer`). A write the data refuses is a 409 (see `src/conflicts.py`)."""
+        `customer`). A write the data refuses is a 409 (see `src/db/conflicts.py`)."""
         self.table, self.read_model, self.page_model = table, read_model, page_model
         # Built once: statement construction costs as much as a small query.
         self.read = queries.read_statement(table, **(refs or {}))

@@ -18,7 +18,7 @@ from typing import IO, Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from src.config import Settings
-from src.request_id import request_id_var
+from src.web.request_id import request_id_var
 
 HANDLER_NAME = "service"
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"

@@ -2,7 +2,7 @@
 
 A domain says which fields filter how (`{"price": Filter.EXACT | Filter.RANGE}`) and which sort;
 `list_params` builds its query model from the domain's create schema, so every filter value is
-validated as the field itself is, and `fetch_page` runs it (see `src/queries.py`) and builds the
+validated as the field itself is, and `fetch_page` runs it (see `src/db/queries.py`) and builds the
 page. The query a list takes:
 
 - `limit`, `offset`, `cursor` (a page's `next`), `sort` (`field` or `-field`), `total=true`;
@@ -24,9 +24,10 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from src import inputs, queries
+from src.core import inputs
+from src.core.schemas import ErrorDetail, RequestSchema
+from src.db import queries
 from src.exceptions import NotFoundError
-from src.schemas import ErrorDetail, RequestSchema
 
 
 class Filter(enum.Flag):

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from src import dialect
+from src.db import dialect
 
 # Where a cursor puts the next page: after a row whose sort value was a value, or was NULL.
 After = Literal["value", "null"] | None

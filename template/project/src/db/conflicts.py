@@ -7,9 +7,9 @@ from typing import NoReturn
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from src import dialect
+from src.core.schemas import ErrorDetail
+from src.db import dialect
 from src.exceptions import ConflictError, InvalidReferenceError
-from src.schemas import ErrorDetail
 
 # The column of an owner-scoped domain: its unique values are unique per owner, and a taken one
 # is named by the field alone.

@@ -27,15 +27,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.config import settings
+from src.core.schemas import ErrorResponse, HealthStatus, Schema
 from src.database import get_engine
-from src.database_faults import is_schema_behind
+from src.db.database_faults import is_schema_behind
 from src.exceptions import ServiceUnavailableError
-from src.schemas import ErrorResponse, HealthStatus, Schema
 
 logger = logging.getLogger(__name__)
 TAG = {"name": "health", "description": "Liveness and readiness probes for load balancers and orchestrators."}
 router = APIRouter(tags=[TAG["name"]])
-ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 _REVISION = sa.text("SELECT version_num FROM alembic_version")
 _UNREADY = {
     status.HTTP_503_SERVICE_UNAVAILABLE: {
