@@ -129,6 +129,10 @@ def test_update_from_the_release_keeps_edits_and_ends_green(
         assert support.git(service, "status", "--porcelain").stdout == ""
         assert_edits_kept(service)
         assert_lean(service)
+        # Written once: the step run again finds the table's migration and writes nothing.
+        hook = releases / "hooks" / "idempotency_key.py"
+        support.run(sys.executable, str(hook), ".copier-answers.yml", cwd=service)
+        assert support.git(service, "status", "--porcelain").stdout == ""
         migrate_the_throttle_table(service)
         service_env.checks(service, env.get("DATABASE_URL"), env.get("TEST_DATABASE_URL"))
     finally:
@@ -209,11 +213,14 @@ def assert_lean(service: Path) -> None:
         assert "from src.crud import Crud" in (service / f"src/{domain}/service.py").read_text()
     (migration,) = (service / "alembic/versions").glob("*_unique_per_owner_note.py")
     assert "uq_note_owner_id_title" in migration.read_text()
+    # The service's own table came with the project's step, once, chained onto the head it had.
+    (idempotency,) = (service / "alembic/versions").glob("*_create_idempotency_key.py")
+    assert 'op.create_table(\n        "idempotency_key"' in idempotency.read_text()
 
 
 def test_plain_copier_gives_the_same_update(releases: Path, tmp_path: Path) -> None:
     """`copier update`, then `copier update -a` for each domain, committing after each: the same
-    files as `fastapi-domains update` (the per-owner migration's revision aside)."""
+    files as `fastapi-domains update` (the revisions of the migrations it writes aside)."""
     by_cli = make_service(releases, tmp_path / "cli" / "acme", "sqlite", {})
     by_copier = Path(shutil.copytree(by_cli, tmp_path / "copier" / "acme", symlinks=True))
     result = support.run(Path(sys.executable).parent / "fastapi-domains", "update", cwd=by_cli, check=False)
@@ -232,7 +239,7 @@ def test_plain_copier_gives_the_same_update(releases: Path, tmp_path: Path) -> N
         return {
             name: (service / name).read_bytes()
             for name in support.tracked_files(service)
-            if "_unique_per_owner_" not in name
+            if "_unique_per_owner_" not in name and "_create_idempotency_key" not in name
         }
 
     assert files(by_copier) == files(by_cli)

@@ -154,7 +154,7 @@ _MODULES = {"main", "config", "database", "dialect", "discovery", "exceptions", 
 _MORE_MODULES = {"request_id", "schemas", "log", "inputs", "body_size", "database_faults", "unhandled_errors"}
 _MORE_MODULES |= {"development_database", "ids", "metrics", "tracing", "observability"}
 # The modules every domain shares: a domain of that name would sit beside (and shadow) the module.
-_MORE_MODULES |= {"lists", "crud", "conflicts", "factories", "every_type"}
+_MORE_MODULES |= {"lists", "crud", "conflicts", "idempotency", "factories", "every_type"}
 # Paths the app serves itself, which a domain's routes (`/<name>`) would shadow or be shadowed by:
 # Swagger UI, ReDoc, the OpenAPI document, health probes, Prometheus metrics, the users domain.
 SERVED_PATHS = {

@@ -98,7 +98,8 @@ class Idempotency:
         self, connection: AsyncConnection, data: BaseModel, create: Callable[[], Awaitable[T]], *, user: Any = None
     ) -> T | JSONResponse:
         """What `create()` returns, made once per key: a retry gets the stored answer instead.
-        `user` is the signed-in user's id on routes that have one: keys are per user."""
+        `user` is the signed-in user's id on routes that have one: keys are per user. A key costs
+        three statements (prune, claim, save) besides the create's."""
         if self.key is None:
             return await create()
         user_id = "" if user is None else str(user)
