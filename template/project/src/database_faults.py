@@ -41,7 +41,7 @@ UNAVAILABLE = "The database is unavailable; try again later"
 # The COMMIT was sent, its answer never came: the server may have committed it or not.
 IN_DOUBT = (
     "The database connection was lost while committing: the write may have happened. "
-    "Retry with the same Idempotency-Key header to make it exactly once"
+    "Retry with the same Idempotency-Key header: a create is then never made twice"
 )
 # SO_LINGER on, for 0 seconds: closing the socket resets the connection.
 _NO_LINGER = struct.pack("ii", 1, 0)
