@@ -146,7 +146,8 @@ async def test_a_commit_lost_on_the_way_is_a_503_saying_to_retry_with_the_key(da
     async def lost(connection: database.DbConnection) -> None:
         backend = await connection.scalar(sa.text("SELECT pg_backend_pid()"))
         async with engine.connect() as other:
-            await other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            # Waits (up to 5 s) until the backend is gone, so the COMMIT meets a closed connection.
+            await other.execute(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": backend})
 
     app.dependency_overrides[database.get_engine] = lambda: engine
     try:
