@@ -246,6 +246,7 @@ REFUSALS = {
     "exceptions": (("exceptions", "--field", "name:str"), "'exceptions' is reserved"),
     "lists": (("lists", "--field", "name:str"), "'lists' is reserved"),
     "crud": (("crud", "--field", "name:str"), "'crud' is reserved"),
+    "idempotency": (("idempotency", "--field", "name:str"), "'idempotency' is reserved"),
     "ids": (("ids", "--field", "name:str"), "'ids' is reserved"),
     # Names checked before anything is derived from them (never a traceback from inflect).
     "empty name": (("", "--field", "name:str"), "domain name is empty"),
