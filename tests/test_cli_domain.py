@@ -127,6 +127,9 @@ def test_answers_record_every_value_and_chain_the_migrations(sqlite_service: Pat
     items, customers = answers["domain-items.yml"], answers["domain-customers.yml"]
     order_items = answers["domain-order_items.yml"]
     assert (customers["_src_path"], customers["_commit"]) == (project["_src_path"], project["_commit"])
+    # The service's own table comes first; every domain's migration follows it.
+    (own,) = (sqlite_service / "alembic" / "versions").glob(f"*_{items['down_revision']}_create_idempotency_key.py")
+    assert "down_revision: str | Sequence[str] | None = None\n" in own.read_text()
     assert customers["down_revision"] == items["revision_id"]
     assert order_items["down_revision"] == customers["revision_id"]
     assert (order_items["entity_name"], order_items["entity_class"]) == ("order_item", "OrderItem")
@@ -243,6 +246,7 @@ REFUSALS = {
     "exceptions": (("exceptions", "--field", "name:str"), "'exceptions' is reserved"),
     "lists": (("lists", "--field", "name:str"), "'lists' is reserved"),
     "crud": (("crud", "--field", "name:str"), "'crud' is reserved"),
+    "idempotency": (("idempotency", "--field", "name:str"), "'idempotency' is reserved"),
     "ids": (("ids", "--field", "name:str"), "'ids' is reserved"),
     # Names checked before anything is derived from them (never a traceback from inflect).
     "empty name": (("", "--field", "name:str"), "domain name is empty"),

@@ -1,9 +1,10 @@
 """A PostgreSQL service whose database fails under it: served by uvicorn, it reaches PostgreSQL
 through a TCP proxy that refuses connections, drops them mid-request or goes silent.
 
-Each fault must give 503s in the error shape within the configured (here small) timeouts,
-leave nothing committed that the client was told failed, and pass once the database is back,
-without restarting the server. A server that refuses the service's role or lacks its database
+Each fault must give 503s in the error shape within the configured (here small) timeouts (one
+lost at COMMIT saying the write may have happened), leave nothing committed that the client was
+told failed, and pass once the database is back, without restarting the server; the create
+retried with its Idempotency-Key is then made once. A server that refuses the service's role or lacks its database
 gives 503s too, logged once a minute; a migration queued behind another session's lock stops
 within DATABASE_MIGRATION_LOCK_TIMEOUT with one readable line.
 """
@@ -180,9 +181,11 @@ def healed(proxy: FaultyProxy) -> Iterator[None]:
     proxy.restore()
 
 
-def timed(method: str, url: str, body: dict | None = None) -> tuple[int, Any, float]:
+def timed(
+    method: str, url: str, body: dict | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any, float]:
     started = time.monotonic()
-    status, answer = support.request(method, url, body)
+    status, answer = support.request(method, url, body, headers=headers)
     return status, answer, time.monotonic() - started
 
 
@@ -192,13 +195,15 @@ def rows_named(database: str, name: str) -> int:
     return int(result.stdout)
 
 
+# The COMMIT statement as asyncpg sends it (a BEGIN says "READ COMMITTED" after a read's AUTOCOMMIT).
+COMMIT = b"COMMIT;"
 FAULTS: dict[str, tuple[Callable[[FaultyProxy], None], int, int]] = {
     # fault, and what a list (GET) and /health answer meanwhile: reads send no COMMIT, so a fault
     # at COMMIT leaves them answering
     "refused": (FaultyProxy.refuse, 503, 503),
-    "dropped at commit": (lambda proxy: proxy.drop(on=b"COMMIT"), 200, 200),
+    "dropped at commit": (lambda proxy: proxy.drop(on=COMMIT), 200, 200),
     "silent": (lambda proxy: proxy.silence(), 503, 503),
-    "silent at commit": (lambda proxy: proxy.silence(on=b"COMMIT"), 503, 503),
+    "silent at commit": (lambda proxy: proxy.silence(on=COMMIT), 503, 503),
 }
 
 
@@ -209,11 +214,14 @@ def test_a_database_fault_is_a_503_that_commits_nothing_and_heals(
     start_fault, list_meanwhile, health_meanwhile = FAULTS[fault]
     assert support.request("POST", f"{service}/items", {"name": f"before {fault}", "price": "1.00"})[0] == 201
     start_fault(proxy)
-    lost = f"lost {fault}"
-    status, answer, took = timed("POST", f"{service}/items", {"name": lost, "price": "2.00"})
+    lost, key = f"lost {fault}", {"Idempotency-Key": f"key of {fault}"}
+    status, answer, took = timed("POST", f"{service}/items", {"name": lost, "price": "2.00"}, key)
     assert (status, answer["error"]["code"]) == (503, "service_unavailable"), answer
     assert answer["error"]["request_id"]
     assert took < WITHIN, took
+    # A COMMIT sent without an answer: the client cannot know whether the row exists, and is told.
+    in_doubt = "may have happened" in answer["error"]["message"]
+    assert in_doubt == fault.endswith("at commit"), answer
     status, answer, took = timed("GET", f"{service}/items")
     assert (status, took < WITHIN) == (list_meanwhile, True), (answer, took)
     if status == 503:
@@ -227,6 +235,10 @@ def test_a_database_fault_is_a_503_that_commits_nothing_and_heals(
     assert support.request("GET", f"{service}/health")[0] == 200
     # Whatever the fault held back was not delivered later: the failed write never landed.
     assert rows_named(database, lost) == 0
+    # Retried with its key, the create is made once, however often it is sent.
+    retries = [support.request("POST", f"{service}/items", {"name": lost, "price": "2.00"}, headers=key) for _ in "ab"]
+    assert retries[0] == retries[1] and retries[0][0] == 201
+    assert rows_named(database, lost) == 1
 
 
 def test_stale_pooled_connections_are_replaced_without_an_error(service: str, proxy: FaultyProxy) -> None:

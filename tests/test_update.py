@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from fastapi_domains import domain_answers, fields
+from fastapi_domains.migrations import single_head
 from tests import support
 
 OLD, NEW = "v0.1.0", "v0.2.0"
@@ -167,7 +168,8 @@ def service(releases: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         *[str(path.relative_to(service)) for path in (service / "alembic/versions").glob("*_create_item.py")],
     )
     support.commit_all(service, "Drop the example domain")
-    head = add_domain(template, service, "customers", down_revision="")
+    # The customers' migration follows the service's own (the idempotency_key table).
+    head = add_domain(template, service, "customers", down_revision=single_head(service))
     add_domain(template, service, "orders", down_revision=head)
     replace_first_line(service / "src/main.py", TEAM_MAIN_DOCSTRING)
     replace_first_line(service / "src/customers/service.py", TEAM_SERVICE_DOCSTRING)
@@ -242,7 +244,7 @@ def test_user_edits_and_owned_files_survive(updated: tuple[Path, subprocess.Comp
     assert (copy / ".env").read_text() == TEAM_ENV
     # Migrations belong to the service: the release's edit to the migration template never lands.
     migrations = sorted((service / "alembic/versions").glob("*.py"))
-    assert len(migrations) == 2
+    assert len(migrations) == 3
     assert snapshot(copy, [copy / path.relative_to(service) for path in migrations]) == snapshot(service, migrations)
     assert not (copy / "src/items").exists(), "the copy-time task re-ran and re-added the example domain"
     assert log(copy).count("Generate service with fastapi-domains") == 1

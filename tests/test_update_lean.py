@@ -40,6 +40,8 @@ TEAM_TEST = (
     "\n\ndef test_the_access_log_has_its_own_logger() -> None:\n"
     '    assert logging.getLogger("src.access").name == "src.access"\n'
 )
+# The migrations an update writes (each with a revision of its own) name their step so.
+WRITTEN_BY_UPDATE = ("_unique_per_owner_", "_rework_login_throttle", "_create_idempotency_key")
 NEW_ANSWERS = ("entity_text", "domain_class", "domain_label", "env_prefix", "migration_file")
 
 
@@ -130,6 +132,10 @@ def test_update_from_the_release_keeps_edits_and_ends_green(
         assert_edits_kept(service)
         assert_lean(service)
         assert_throttle_migrated(service)
+        # Written once: the step run again finds the table's migration and writes nothing.
+        hook = releases / "hooks" / "idempotency_key.py"
+        support.run(sys.executable, str(hook), ".copier-answers.yml", cwd=service)
+        assert support.git(service, "status", "--porcelain").stdout == ""
         service_env.checks(service, env.get("DATABASE_URL"), env.get("TEST_DATABASE_URL"))
     finally:
         if database == "postgresql":
@@ -169,6 +175,9 @@ def assert_lean(service: Path) -> None:
     globals_ = {"__init__.py", "config.py", "models.py", "exceptions.py", "database.py", "main.py"}
     assert top == globals_ | {"core", "db", "web", "auth", "items", *DOMAINS}
     assert (service / "src/db/queries.py").is_file() and (service / "src/web/discovery.py").is_file()
+    # The service's own table came with the project's step, once, chained onto the head it had.
+    (idempotency,) = (service / "alembic/versions").glob("*_create_idempotency_key.py")
+    assert 'op.create_table(\n        "idempotency_key"' in idempotency.read_text()
 
 
 def test_plain_copier_gives_the_same_update(releases: Path, tmp_path: Path) -> None:
@@ -193,7 +202,7 @@ def test_plain_copier_gives_the_same_update(releases: Path, tmp_path: Path) -> N
         return {
             name: (service / name).read_bytes()
             for name in support.tracked_files(service)
-            if "_unique_per_owner_" not in name and "_rework_login_throttle" not in name
+            if not any(step in name for step in WRITTEN_BY_UPDATE)
         }
 
     assert files(by_copier) == files(by_cli)

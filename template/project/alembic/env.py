@@ -10,8 +10,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.config import settings
-from src.database import create_engine, metadata
+from src.database import create_engine
 from src.db import development_database
+from src.models import Base
 from src.web import discovery
 from src.web.log import configure_logging
 
@@ -19,9 +20,10 @@ config = context.config
 # The service's own logging (JSON in production), so migrations log like the app does.
 configure_logging(settings)
 
-# Importing each domain's models registers its tables on the shared metadata.
+# Importing each domain's models registers its tables on the shared metadata, which holds the
+# service's own tables (src/models.py) already.
 discovery.import_domain_modules("models")
-target_metadata = metadata
+target_metadata = Base.metadata
 
 
 def _database_url() -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from src.config import settings
 from src.db import dialect
-from src.db.database_faults import abort_failed_connections, discard_closed_connections, unavailable_as_503
+from src.db.database_faults import IN_DOUBT, abort_failed_connections, discard_closed_connections, unavailable_as_503
 
 # Every constraint and index gets a predictable name, so migrations can drop them by name.
 NAMING_CONVENTION = {
@@ -83,9 +83,12 @@ async def get_engine() -> AsyncEngine:
 
 async def get_connection(engine: Annotated[AsyncEngine, Depends(get_engine)]) -> AsyncIterator[AsyncConnection]:
     """One transaction per request: committed on success, rolled back on any error, and a 503
-    when the database cannot be reached or does not answer in time."""
-    async with unavailable_as_503(), engine.begin() as connection:
+    when the database cannot be reached or does not answer in time (one saying the write may
+    have happened when the connection is lost during the COMMIT)."""
+    async with unavailable_as_503(), engine.connect() as connection, connection.begin() as transaction:
         yield connection
+        async with unavailable_as_503(IN_DOUBT):
+            await transaction.commit()
 
 
 async def get_read_connection(engine: Annotated[AsyncEngine, Depends(get_engine)]) -> AsyncIterator[AsyncConnection]:

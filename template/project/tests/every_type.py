@@ -2,9 +2,9 @@
 declares it, and the routes every domain has. Its tables live in their own metadata (never in the
 migrations), made in the test database once per run.
 
-What every domain shares (`src/db/lists.py`, `src/db/crud.py`, `src/db/conflicts.py`, `src/core/inputs.py`) is
-tested against it once, in tests/test_lists.py, tests/test_refusals.py and tests/test_crud.py, so a
-domain's own tests hold only what is its own.
+What every domain shares (`src/db/lists.py`, `src/db/crud.py`, `src/db/conflicts.py`, `src/core/inputs.py`,
+`src/web/idempotency.py`) is tested against it once, in tests/test_lists.py, tests/test_refusals.py,
+tests/test_crud.py and tests/test_idempotency.py, so a domain's own tests hold only what is its own.
 """
 
 import datetime as dt
@@ -35,6 +35,7 @@ from src.db.dialect import UTCDateTime
 from src.db.lists import Filter, ListSettings, list_params
 from src.exceptions import NotFoundError, register_exception_handlers
 from src.models import IdMixin, TimestampMixin
+from src.web.idempotency import Idempotent
 
 
 class Base(DeclarativeBase):
@@ -179,8 +180,8 @@ async def list_rows(connection: ReadConnection, params: Annotated[RowListParams,
 
 
 @router.post("", response_model=RowRead, status_code=status.HTTP_201_CREATED)
-async def create_row(connection: DbConnection, data: RowCreate) -> RowRead:
-    return await rows.insert(connection, data.model_dump())
+async def create_row(connection: DbConnection, data: RowCreate, idempotent: Idempotent) -> RowRead | Response:
+    return await idempotent(connection, data, lambda: rows.insert(connection, data.model_dump()))
 
 
 @router.get("/{row_id}", response_model=RowRead)

@@ -37,6 +37,12 @@ _UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "28", "3D", "53", "57"})
 _MISSING_SCHEMA_SQLSTATES = frozenset({"42P01", "42703"})  # undefined_table, undefined_column
 _SQLITE_MISSING_SCHEMA = ("no such table:", "no such column:", "has no column named")
 SCHEMA_BEHIND = "The database schema is behind the code: run `alembic upgrade head`"
+UNAVAILABLE = "The database is unavailable; try again later"
+# The COMMIT was sent, its answer never came: the server may have committed it or not.
+IN_DOUBT = (
+    "The database connection was lost while committing: the write may have happened. "
+    "Retry with the same Idempotency-Key header: a create is then never made twice"
+)
 # SO_LINGER on, for 0 seconds: closing the socket resets the connection.
 _NO_LINGER = struct.pack("ii", 1, 0)
 # Seconds between two log lines about the same kind of failure.
@@ -73,7 +79,7 @@ def is_schema_behind(error: BaseException) -> bool:
 
 
 @asynccontextmanager
-async def unavailable_as_503() -> AsyncIterator[None]:
+async def unavailable_as_503(message: str = UNAVAILABLE) -> AsyncIterator[None]:
     try:
         yield
     except Exception as error:
@@ -84,7 +90,7 @@ async def unavailable_as_503() -> AsyncIterator[None]:
         if not is_unavailable(error):
             raise
         log_once_a_minute("Database unavailable", error)
-        raise ServiceUnavailableError("The database is unavailable; try again later") from error
+        raise ServiceUnavailableError(message) from error
 
 
 def log_once_a_minute(what: str, error: BaseException) -> None:
