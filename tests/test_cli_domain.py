@@ -274,6 +274,7 @@ REFUSALS = {
     "module of src": (("audit", "--field", "name:str"), "already has a module named 'audit'"),
     "existing domain": (("items", "--field", "name:str"), "the domain 'items' exists already"),
     "existing table": (("item_copies", "--entity", "item", "--field", "name:str"), "the table 'item' exists already"),
+    "the service's table": (("idempotency_keys", "--field", "key:str"), "the table 'idempotency_key' exists already"),
     "bad entity": (("people", "--entity", "Person", "--field", "name:str"), "entity name 'Person' must be"),
     "identifier too long": (
         ("records", "--entity", LONG, "--field", f"{LONG}:str"),

@@ -287,9 +287,10 @@ def check_free(project: Project, domain: str, entity: str) -> None:
     modules |= {path.stem for path in (root / "tests").glob("*.py")}
     if domain in modules:
         raise CliError(f"the service already has a module named {domain!r}; choose another domain name")
+    # The service's own tables (src/models.py: idempotency_key) and every domain's.
     tables = {
         match.group(1)
-        for models in (root / "src").glob("*/models.py")
+        for models in [*(root / "src").glob("models.py"), *(root / "src").glob("*/models.py")]
         for match in _TABLENAME.finditer(models.read_text())
     }
     if entity in tables:
