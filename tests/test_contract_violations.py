@@ -242,3 +242,25 @@ def _section(lines: list[str], principle: str) -> list[str]:
         if inside:
             section.append(line)
     return section
+
+
+def test_check_names_a_deleted_module_when_the_app_does_not_import(
+    fresh: Path, service_env: support.ServiceEnv, tmp_path: Path
+) -> None:
+    """A domain's service.py deleted outright: the app cannot import, yet the static principles
+    run, the structure names the missing file and the others say why they could not run."""
+    service = tmp_path / "acme"
+    shutil.copytree(fresh, service, symlinks=True)
+    (service / ITEMS / "service.py").unlink()
+
+    result = check(service, service_env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    structure = _section(lines, "Domain-Driven Structure")
+    assert any("src/items/service.py: missing" in line for line in structure), result.stdout
+    assert "ok      Code Quality" in lines, result.stdout
+    assert any(
+        line.startswith("FAILED  RESTful Design: the app did not import: src/items/") and "service" in line
+        for line in lines
+    ), result.stdout

@@ -3,7 +3,10 @@ principle of its constitution) in the service's own environment, and print one l
 principle: ok, or what breaks it, file:line by file:line.
 
 The tests run with `uv run --no-sync`, so the check never installs anything or writes a lock file;
-their results come back as a JUnit XML report written outside the service.
+their results come back as a JUnit XML report written outside the service. When the app itself
+does not import (a domain's module deleted, a syntax error), the tests' conftest cannot load: the
+check runs them again without it, so the static principles still name what is wrong (a missing
+`src/<domain>/service.py`) and those that need the app say why it did not import.
 """
 
 import argparse
@@ -22,7 +25,9 @@ from fastapi_domains.project import load_project
 
 CONTRACT_DIR = Path("tests") / "contract"
 EXIT_BROKEN = 1
-TRACEBACK_PLACE = re.compile(r'File "([^"]+)", line (\d+)')
+# A place in a traceback: Python's own form, and pytest's short one (`src/x/router.py:5: in <module>`).
+TRACEBACK_PLACE = re.compile(r'File "([^"]+)", line (\d+)|^(\S+\.py):(\d+): in ', re.MULTILINE)
+MISSING_FIXTURE = re.compile(r"fixture '\w+' not found")
 INSTALL_UV = "install it (`pip install uv`, or see https://docs.astral.sh/uv/) and run the check again"
 
 
@@ -36,7 +41,7 @@ class Principle:
         if not self.problems:
             return [f"ok      {self.name}"]
         lines = []
-        for problem in self.problems:
+        for problem in dict.fromkeys(self.problems):  # Two tests may break one rule in one place.
             first, *places = problem.removeprefix(f"{self.name}: ").splitlines() or [""]
             lines += [f"FAILED  {self.name}: {first}", *(f"      {place}" for place in places)]
         return lines
@@ -89,20 +94,33 @@ def project_environment(root: Path) -> Path:
 def run_contract_tests(uv: str, root: Path) -> list[Principle]:
     with tempfile.TemporaryDirectory(prefix="fastapi-domains-check-") as scratch:
         report = Path(scratch) / "contract.xml"
-        command = [
-            *(uv, "run", "--project", str(root), "--no-sync", "python", "-m", "pytest", CONTRACT_DIR.as_posix()),
-            *("-q", "-p", "no:cacheprovider", "--continue-on-collection-errors", f"--junitxml={report}"),
-        ]
-        result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)  # noqa: S603
+        result = run_pytest(uv, root, report)
         if "No module named pytest" in result.stderr:
             raise CliError(
                 f"pytest is not installed in the service's environment: run `uv sync` in {root} "
                 "(its dev group holds the test tools), then run the check again"
             )
-        if not report.is_file():
-            cause = crash_site(result.stdout + result.stderr) or f"exit {result.returncode}"
-            raise CliError(f"the contract tests did not run: {cause.replace(f'{root}/', '')}")
-        return read_report(report, root)
+        if report.is_file():
+            return read_report(report, root)
+        cause = (crash_site(result.stdout + result.stderr) or f"exit {result.returncode}").replace(f"{root}/", "")
+        # The conftest imports the app: without it, the principles that need no app still run.
+        if not run_pytest(uv, root, report, "--noconftest").returncode or not report.is_file():
+            raise CliError(f"the contract tests did not run: {cause}")
+        principles = read_report(report, root)
+        for principle in principles:
+            principle.problems = [
+                f"the app did not import: {cause}" if MISSING_FIXTURE.search(problem) else problem
+                for problem in principle.problems
+            ]
+        return principles
+
+
+def run_pytest(uv: str, root: Path, report: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        *(uv, "run", "--project", str(root), "--no-sync", "python", "-m", "pytest", CONTRACT_DIR.as_posix()),
+        *("-q", "-p", "no:cacheprovider", "--continue-on-collection-errors", f"--junitxml={report}", *options),
+    ]
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)  # noqa: S603
 
 
 def read_report(report: Path, root: Path) -> list[Principle]:
@@ -153,11 +171,13 @@ def problem(outcome: ET.Element) -> str:
 
 
 def crash_site(output: str) -> str:
-    """`src/items/utils.py:46: SyntaxError: invalid syntax`: a traceback's last place in a file
-    and the error it ends with (pytest marks the error's lines with `E`)."""
+    """`src/items/utils.py:46: SyntaxError: invalid syntax`: a traceback's last place in the
+    service's own files (not Python's or a library's) and the error it ends with (pytest marks
+    the error's lines with `E`)."""
     lines = output.strip().splitlines()
     errors = [line[1:].strip() for line in lines if line.startswith("E ")]
     if not errors:
         return ""
-    places = [match for line in lines if (match := TRACEBACK_PLACE.search(line))]
-    return (f"{places[-1].group(1)}:{places[-1].group(2)}: " if places else "") + errors[-1]
+    places = [match.group(1, 2) if match.group(1) else match.group(3, 4) for match in TRACEBACK_PLACE.finditer(output)]
+    own = [place for place in places if "site-packages" not in place[0] and "/lib/python" not in place[0]]
+    return (f"{own[-1][0]}:{own[-1][1]}: " if own else "") + errors[-1]
