@@ -9,6 +9,7 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from src.db.lists import QUERY_TEXT_MAX_LENGTH
 from tests.databases import count_statements
 from tests.every_type import SORT_FIELDS, URL, RowCreate, parents, table
 
@@ -186,6 +187,25 @@ async def test_every_list_filter(every_type_client: AsyncClient, connection: Asy
         wanted = list({row[field] for row in rows if row[field] is not None})[:2]
         page = (await every_type_client.get(URL, params={f"{field}__in": ",".join(map(str, wanted))})).json()
         assert page["items"] == [row for row in rows if row[field] in wanted], field
+
+
+async def test_filter_text_is_bounded_so_every_url_reaches_the_app(every_type_client: AsyncClient) -> None:
+    """A long text column filters by at most QUERY_TEXT_MAX_LENGTH characters (so does a list of
+    names, in all): percent-encoded 4-byte characters past that would make a URL the server
+    refuses before the app sees it."""
+    longest = "🌍" * QUERY_TEXT_MAX_LENGTH
+    assert (await every_type_client.get(URL, params={"note": longest})).json()["items"] == []
+    for field, value in (("note", longest + "x"), ("name__in", "b" * (QUERY_TEXT_MAX_LENGTH + 1))):
+        reply = await every_type_client.get(URL, params={field: value})
+        assert reply.status_code == 422, reply.text
+        assert [detail["field"] for detail in reply.json()["error"]["details"]] == [field]
+    parameters = {
+        parameter["name"]: parameter["schema"]
+        for parameter in (await every_type_client.get("/openapi.json")).json()["paths"][URL]["get"]["parameters"]
+    }
+    assert parameters["note"]["anyOf"][0]["maxLength"] == QUERY_TEXT_MAX_LENGTH
+    assert parameters["name"]["anyOf"][0]["maxLength"] == 40  # a shorter column keeps its own limit
+    assert parameters["name__in"]["maxLength"] == QUERY_TEXT_MAX_LENGTH
 
 
 async def test_q_searches_every_text_field_ignoring_case(

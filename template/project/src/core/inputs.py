@@ -239,28 +239,26 @@ UUID_ITEM = UUID.strip("^$")
 IN_MAX_ITEMS = 50
 
 
-def text_item(max_length: int) -> str:
-    """A text value with no comma (the separator); NUL is refused by the list's validator."""
-    return rf"[^,]{{1,{max_length}}}"
-
-
 def choice_item(choices: Iterable[str]) -> str:
     return "(" + "|".join(re.escape(choice) for choice in choices) + ")"
 
 
-def comma_separated(item: str, convert: Callable[[str], Any]) -> Any:
-    """A query value listing 1 to IN_MAX_ITEMS values matching `item`, separated by commas, read
-    as the list of `convert(value)`; the OpenAPI schema states the same pattern."""
+def comma_separated(item: str, convert: Callable[[str], Any], max_length: int | None = None) -> Any:
+    """A query value listing 1 to IN_MAX_ITEMS values matching `item`, separated by commas (at
+    most `max_length` characters in all), read as the list of `convert(value)`; the OpenAPI
+    schema states the same pattern and length."""
     pattern = rf"^{item}(,{item}){{0,{IN_MAX_ITEMS - 1}}}$"
     regex = re.compile(pattern)
+    longest = f", at most {max_length} characters in all" if max_length else ""
 
     def check(value: Any) -> list[Any]:
-        if not isinstance(value, str) or not regex.fullmatch(value):
-            raise ValueError(f"must be 1 to {IN_MAX_ITEMS} values separated by commas, each matching {item}")
+        if not isinstance(value, str) or not regex.fullmatch(value) or (max_length and len(value) > max_length):
+            raise ValueError(f"must be 1 to {IN_MAX_ITEMS} values separated by commas{longest}, each matching {item}")
         return [convert(_no_nul(part)) for part in value.split(",")]
 
+    schema = {"type": "string", "pattern": pattern} | ({"maxLength": max_length} if max_length else {})
     # `Any`, not `list`: FastAPI would read a list as a repeated query parameter.
-    return Annotated[Any, PlainValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})]
+    return Annotated[Any, PlainValidator(check), WithJsonSchema(schema)]
 
 
 class JsonValue(RootModel[Text | Integer | Number | Boolean | list["JsonValue"] | dict[str, "JsonValue"] | None]):

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 import sqlalchemy as sa
-from annotated_types import Le
+from annotated_types import Le, MaxLen
 from pydantic import BaseModel, Field, create_model
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +43,11 @@ RANGES = ("gt", "gte", "lt", "lte")
 # Columns every table has, always sortable.
 ALWAYS_SORTABLE = ("id", "created_at", "updated_at")
 SEARCH_MAX_LENGTH = 255
+# A filter's text is at most this long (a list's, all its values together), however long its
+# column's values may be: percent-encoded, two such values of 4-byte characters would make a URL
+# past 64 KB, which the server refuses before the app sees it (not in the error shape). Search
+# for a substring of a longer value with `q`.
+QUERY_TEXT_MAX_LENGTH = 4096
 # Longer than any cursor a list hands out: the sort, one value (at most 255 characters) and an
 # id, base64-encoded.
 CURSOR_MAX_LENGTH = 4096
@@ -135,8 +140,13 @@ def _value_type(field: FieldInfo) -> Any:
     annotation = field.rebuild_annotation()
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         (annotation,) = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-    base = typing.get_args(annotation)[0] if typing.get_origin(annotation) is Annotated else annotation
-    return Annotated[annotation, inputs.FromQuery] if base in (int, float, bool) else annotation
+    base, *metadata = typing.get_args(annotation) if typing.get_origin(annotation) is Annotated else (annotation,)
+    if base in (int, float, bool):
+        return Annotated[annotation, inputs.FromQuery]
+    longest = min((item.max_length for item in _flat(metadata) if isinstance(item, MaxLen)), default=None)
+    if base is str and longest is not None and longest > QUERY_TEXT_MAX_LENGTH:
+        return Annotated[annotation, Field(max_length=QUERY_TEXT_MAX_LENGTH)]
+    return annotation
 
 
 def _list_type(value: Any) -> Any:
@@ -152,10 +162,10 @@ def _list_type(value: Any) -> Any:
         # Ids (up to 2**53 - 1) take up to 15 digits; 32-bit integers up to 9.
         largest = max((item.le for item in _flat(metadata) if isinstance(item, Le)), default=2**31)
         return inputs.comma_separated(inputs.ID_ITEM if largest > 2**31 else inputs.INT_ITEM, int)
-    # Text of any length without comma (NUL is refused by the list's validator): a value longer
-    # than the column matches no row. (A bounded repetition inside a repeated group makes the
-    # pattern costly for every client and fuzzer that compiles it.)
-    return inputs.comma_separated(r"[^,]+", str)
+    # Text without comma (NUL is refused by the list's validator): a value longer than the column
+    # matches no row. The list as a whole is bounded, not each item: a bounded repetition inside a
+    # repeated group makes the pattern costly for every client and fuzzer that compiles it.
+    return inputs.comma_separated(r"[^,]+", str, max_length=QUERY_TEXT_MAX_LENGTH)
 
 
 def _flat(metadata: list[Any]) -> list[Any]:
