@@ -43,8 +43,9 @@ def add_auth(answers: dict, source: str) -> None:
         "domain_name": "auth",
         "database": answers["database"],
         "pk_type": answers["pk_type"],
-        **domain_answers.new_revision(migrations.single_head(Path())),
     }
+    revision = domain_answers.new_revision(migrations.single_head(Path()))
+    data |= revision | {"migration_file": domain_answers.auth_migration_file(revision)}
     copier.run_copy(source, ".", data=data, vcs_ref=answers.get("_commit"), defaults=True, unsafe=True, quiet=True)
 
 

@@ -5,8 +5,9 @@ there is still one definition of each.
 A domain made before those answers existed has only its entity names, fields and migration: this
 adds `entity_text`, `domain_class`, `domain_label`, `env_prefix` and `migration_file` (the name its
 create migration has), and each field's `example`
-(and a reference's `nested` key). Answers it already has are kept as they are; other kinds of
-answers files (the project's, auth's, an external domain's) are left alone.
+(and a reference's `nested` key); the auth domain's answers get their `migration_file` too.
+Answers it already has are kept as they are; other kinds of answers files (the project's, an
+external domain's) are left alone.
 """
 
 import sys
@@ -33,9 +34,12 @@ def main(answers_file: str) -> int:
         return 0
     text = path.read_text()
     answers = yaml.safe_load(text) or {}
-    if not isinstance(answers, dict) or answers.get("template_kind") != "domain":
+    if not isinstance(answers, dict) or answers.get("template_kind") not in ("domain", "auth"):
         return 0
-    completed = complete(answers)
+    if answers["template_kind"] == "auth":
+        completed = {"migration_file": domain_answers.auth_migration_file(answers), **answers}
+    else:
+        completed = complete(answers)
     if completed != answers:
         header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
         path.write_text(header + yaml.safe_dump(completed, sort_keys=True, allow_unicode=True))

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from fastapi_domains import domain_answers, migrations, names
+from fastapi_domains import migrations
 from fastapi_domains.errors import CliError
 
 NEW_COLUMN = "last_failure_at"
@@ -66,19 +66,16 @@ def main(answers_file: str) -> int:
     models = Path("src/auth/models.py")
     if not isinstance(answers, dict) or answers.get("template_kind") != "auth" or not models.is_file():
         return 0
-    versions = Path(migrations.VERSIONS_DIR)
-    written = "\n".join(path.read_text() for path in sorted(versions.glob("*.py")))
+    written = migrations.history_text(Path())
     if NEW_COLUMN not in models.read_text() or NEW_COLUMN in written or '"login_throttle"' not in written:
         return 0
     try:
-        change = domain_answers.new_revision(migrations.single_head(Path()))
+        path = migrations.write_chained(Path(), "rework_login_throttle", lambda change: TEMPLATE.format(**change))
     except CliError as error:
         sys.exit(f"fastapi-domains: cannot migrate the auth domain's login_throttle table: {error}")
-    name = names.migration_file(change["migration_date"], change["revision_id"], "rework_login_throttle")
-    (versions / name).write_text(TEMPLATE.format(**change))
     print(
         f"fastapi-domains: the auth domain's sign-in throttle changed its table; "
-        f"run `uv run alembic upgrade head` ({versions / name}).",
+        f"run `uv run alembic upgrade head` ({path}).",
         file=sys.stderr,
     )
     return 0

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from fastapi_domains import domain_answers, migrations, names
+from fastapi_domains import migrations, names
 from fastapi_domains.errors import CliError
 
 OWNER_COLUMN = "owner_id"
@@ -54,9 +54,8 @@ def downgrade() -> None:
 '''
 
 
-def pending(table: str, fields: list[str], versions: Path) -> list[str]:
-    """The unique fields whose per-owner constraint no migration of the service makes yet."""
-    written = "\n".join(path.read_text() for path in sorted(versions.glob("*.py")))
+def pending(table: str, fields: list[str], written: str) -> list[str]:
+    """The unique fields whose per-owner constraint no migration of the service (`written`) makes yet."""
     return [
         field
         for field in fields
@@ -91,19 +90,18 @@ def main(answers_file: str) -> int:
         return 0
     table = str(answers["table_name"])
     unique = [str(field["name"]) for field in answers.get("fields") or [] if field.get("unique")]
-    versions = Path(migrations.VERSIONS_DIR)
-    fields = pending(table, unique, versions)
+    fields = pending(table, unique, migrations.history_text(Path()))
     if not fields:
         return 0
     try:
-        change = domain_answers.new_revision(migrations.single_head(Path()))
+        path = migrations.write_chained(
+            Path(), f"unique_per_owner_{table}", lambda change: migration(table, fields, change)
+        )
     except CliError as error:
         sys.exit(f"fastapi-domains: cannot make {table}'s unique fields unique per owner: {error}")
-    name = names.migration_file(change["migration_date"], change["revision_id"], f"unique_per_owner_{table}")
-    (versions / name).write_text(migration(table, fields, change))
     print(
         f"fastapi-domains: {table}'s unique fields ({', '.join(fields)}) are now unique per owner; "
-        f"run `uv run alembic upgrade head` ({versions / name}).",
+        f"run `uv run alembic upgrade head` ({path}).",
         file=sys.stderr,
     )
     return 0

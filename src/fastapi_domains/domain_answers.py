@@ -73,6 +73,11 @@ def create_migration_file(revision: dict[str, str], entity: str) -> str:
     return names.migration_file(revision["migration_date"], revision["revision_id"], f"create_{entity}")
 
 
+def auth_migration_file(revision: dict[str, str]) -> str:
+    """The auth domain's migration (its user, refresh token and sign-in throttle tables)."""
+    return names.migration_file(revision["migration_date"], revision["revision_id"], "create_user")
+
+
 def derived_names(domain: str, entity: str) -> dict[str, str]:
     """The names the domain's files spell besides its entity's: its settings class and variables'
     prefix, and its rows in running text."""

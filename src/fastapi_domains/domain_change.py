@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi_domains import access, domain_answers, external_domain, interrupts, migrations, working_copy
+from fastapi_domains import access, domain_answers, external_domain, interrupts, migrations, names, working_copy
 from fastapi_domains.add_domain import existing_domains
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, Field
@@ -83,12 +83,35 @@ def references_to(project: Project, domain: str) -> list[str]:
     return found
 
 
-def new_change(project: Project, change: str, fields: list[dict[str, Any]] | None = None, **extra: object) -> dict:
-    """A change as the answers store it, with its migration's revision chained onto the single head."""
+def new_change(
+    project: Project,
+    change: str,
+    fields: list[dict[str, Any]] | None = None,
+    *,
+    domain: Domain | None = None,
+    slug: str = "",
+    **extra: object,
+) -> dict:
+    """A change as the answers store it, with its migration's revision chained onto the single
+    head; given the `domain` and the migration's `slug`, also the migration's file name and each
+    field's constraint names (`names`), derived here once for the template to substitute."""
     head = migrations.single_head(project.root)
     # A copy of the fields: shared with the domain's `fields`, the answers file would write YAML aliases.
     described = {"fields": copy.deepcopy(fields)} if fields is not None else {}
-    return {"change": change, **described, **extra} | domain_answers.new_revision(head)
+    stored = {"change": change, **described, **extra} | domain_answers.new_revision(head)
+    if domain is not None:
+        owner = access.level(domain.answers) == access.OWNER
+        for field in stored.get("fields", []):
+            field["names"] = names.field_constraints(
+                domain.table,
+                field["name"],
+                unique=bool(field.get("unique")),
+                referenced=(field.get("ref") or {}).get("table", ""),
+                enum=field["type"] == "enum",
+                owner=owner,
+            )
+        stored["migration_file"] = names.migration_file(stored["migration_date"], stored["revision_id"], slug)
+    return stored
 
 
 @contextmanager

@@ -93,7 +93,9 @@ def handle_add(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from error
     defaults = fill_defaults(added, args.default, str(domain.answers["pk_type"]))
     answers = domain_answers.field_answers(added, references, str(domain.answers["pk_type"]))
-    change = new_change(project, "add_fields", answers, **({"defaults": defaults} if defaults else {}))
+    slug = f"add_{domain.table}_{'_'.join(field.name for field in added)}"
+    extra = {"defaults": defaults} if defaults else {}
+    change = new_change(project, "add_fields", answers, domain=domain, slug=slug, **extra)
     doing = f"adding {', '.join(field.name for field in added)} to the domain {domain.name}"
     fields = [*domain.answers["fields"], *answers]
     return change_fields(project, domain, fields, change, doing=doing, dry_run=args.dry_run)
@@ -157,7 +159,7 @@ def handle_remove(args: argparse.Namespace) -> int:
             f"{args.name!r} is the only field of {domain.name}, and a domain needs one; "
             f"remove the domain instead: fastapi-domains remove {domain.name}"
         )
-    change = new_change(project, "drop_field", removed)
+    change = new_change(project, "drop_field", removed, domain=domain, slug=f"drop_{domain.table}_{args.name}")
     if not args.dry_run:
         column = f"{domain.table}.{args.name}"
         rows.require_a_way_to_confirm(f"field remove drops the column {column} and every value in it", yes=args.yes)

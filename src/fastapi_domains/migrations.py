@@ -1,8 +1,10 @@
 """The service's Alembic history, read from the migration files without importing them."""
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
+from fastapi_domains import domain_answers, names
 from fastapi_domains.errors import CliError
 
 VERSIONS_DIR = Path("alembic") / "versions"
@@ -54,3 +56,19 @@ def single_head(root: Path) -> str:
             f"(`alembic merge -m merge heads`) so the new migration has one parent"
         )
     return heads[0] if heads else ""
+
+
+def history_text(root: Path) -> str:
+    """The text of every migration of the service: where a step looks for what one already makes."""
+    return "\n".join(path.read_text() for path in sorted((root / VERSIONS_DIR).glob("*.py")))
+
+
+def write_chained(root: Path, slug: str, render: Callable[[dict[str, str]], str]) -> Path:
+    """Write the migration `render(change)` spells, chained onto the service's single head, as
+    `<date>_<revision>_<slug>.py`; `change` holds its `revision_id`, `down_revision` and
+    `migration_date`. Raises CliError when the history has no single head."""
+    change = domain_answers.new_revision(single_head(root))
+    path = root / VERSIONS_DIR / names.migration_file(change["migration_date"], change["revision_id"], slug)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(change))
+    return path

@@ -234,8 +234,22 @@ def unique_name(table: str, *columns: str) -> str:
     return f"uq_{table}_{'_'.join(columns)}"
 
 
+def field_constraints(table: str, field: str, *, unique: bool, referenced: str = "", enum: bool = False,
+                      owner: bool = False) -> dict[str, str]:  # fmt: skip
+    """The names the service's naming convention (src/database.py) gives a field's constraints
+    and index: `uq` (with the owner column first on an owner-scoped domain), `ix` and `fk` of a
+    reference to the table `referenced`, `ck` of an enum. Migrations that add or drop a field
+    name them from here."""
+    derived = {"ck": f"ck_{table}_{field}"} if enum else {}
+    if unique:
+        derived["uq"] = unique_name(table, *(["owner_id"] if owner else []), field)
+    if referenced:
+        derived |= {"ix": f"ix_{table}_{field}", "fk": f"fk_{table}_{field}_{referenced}"}
+    return derived
+
+
 def constraint_names(table: str, field: str) -> list[str]:
-    """The names the service's naming convention gives a field's unique constraint and index."""
+    """The longest names a field's constraints and index may get (for the length check)."""
     return [unique_name(table, field), f"ix_{table}_{field}"]
 
 

@@ -47,7 +47,7 @@ def handle(args: argparse.Namespace) -> int:
             f"the domain {domain.name} is referenced by {', '.join(referencing)}: remove those fields "
             "(`fastapi-domains field remove`) or domains first"
         )
-    change = new_change(project, "drop_table")
+    change = new_change(project, "drop_table", domain=domain, slug=f"drop_table_{domain.table}")
     if not args.dry_run:
         what = f"remove drops the table {domain.table} and every row in it"
         rows.require_a_way_to_confirm(what, yes=args.yes)
