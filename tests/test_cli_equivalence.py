@@ -138,6 +138,7 @@ def test_domain_and_remove_render_what_copier_copy_renders(service: Path, tmp_pa
     date, revision = re.fullmatch(r"alembic/versions/(\d{8})_([0-9a-f]{12})_drop_table_tag\.py", migration).groups()
     drop = {"change": "drop_table", "revision_id": revision, "down_revision": head}
     drop["migration_date"] = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    drop["migration_file"] = Path(migration).name  # derived by the CLI, substituted by the template
     dropped = {**tags, "changes": [*tags["changes"], drop]}
     staged = copier_copy(source, commit, dropped, tmp_path / "drop", "src", "tests")
     for folder in ("src/tags", "tests/tags"):
