@@ -4,7 +4,7 @@ a domain's fields changed as if they had been there (or not) from the start, wit
 import argparse
 from pathlib import Path
 
-from fastapi_domains import access, domain_answers, names, rows
+from fastapi_domains import access, domain_answers, field_shape, names, rows
 from fastapi_domains.add_domain import FIELD_GRAMMAR, resolve_references
 from fastapi_domains.domain_change import Domain, change_fields, load_domain, new_change, references_to
 from fastapi_domains.errors import CliError
@@ -38,9 +38,9 @@ written, chained onto the single head; --dry-run prints the files and the migrat
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "field",
-        help="add fields to a domain or remove one (code, tests and a migration)",
-        description="Add fields to a domain or remove one: its code, tests and answers follow, and one "
-        "migration changes its table.",
+        help="add fields to a domain, or remove or rename one (code, tests and a migration)",
+        description="Add fields to a domain, or remove or rename one: its code, tests and answers follow, and "
+        "one migration changes its table.",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser(
@@ -67,7 +67,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--yes", action="store_true", help="drop the column and its values without asking (needed without a terminal)"
     )
     remove.set_defaults(handler=handle_remove)
-    for action in (add, remove):
+    rename = field_shape.register(actions, CHANGE_HELP)
+    for action in (add, remove, rename):
         add_common_options(action)
 
 
