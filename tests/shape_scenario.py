@@ -1,16 +1,21 @@
-"""The acceptance of `fastapi-domains field rename`, as a user checks it, shared by
-tests/test_cli_shape_sqlite.py and tests/test_cli_shape_postgresql.py (uuid keys), each of which
+"""The acceptance of `fastapi-domains field rename` and `field change`, as a user checks it, shared
+by tests/test_cli_shape_sqlite.py and tests/test_cli_shape_postgresql.py (uuid keys), each of which
 names its database in a `database_kind` fixture and takes the tests below, in order.
 
 The service of tests/field_scenario.py (customers, and order_items referencing them; migrated,
 with rows, committed, then two files edited by hand and left uncommitted) has its fields renamed:
-one its order items nest in their reads, one unique, and the reference itself. After each, every
-row of the database holding rows is the same but for the name (compared before and after the
-upgrade, and again after `alembic downgrade -1 && alembic upgrade head`), the hand edits are
-still there, lint, the domains' tests and the migration checks pass, and `copier update` of the
-domain at its version changes nothing."""
+one its order items nest in their reads, one unique, and the reference itself. Then its fields
+change: unique on and off, optional to required, int to decimal, a conversion `--using` SQL, enum
+values added and removed; the changes the rows cannot take (duplicates, nulls, an enum value in
+use) stop at upgrade, leaving the rows, the constraints and the history as they were. After each
+change, every row of the database holding rows is as expected (compared before and after the
+upgrade, and again after `alembic downgrade -1 && alembic upgrade head`, or the downgrade refused
+where it cannot restore the values), the hand edits are still there, lint, the domain's tests and
+the migration checks pass, and `copier update` of the domain at its version changes nothing."""
 
 import json
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -18,6 +23,7 @@ import yaml
 
 from tests import support
 from tests.field_scenario import OPENAPI, ROUTER_TESTS_NOTE, SERVICE_DOCSTRING, Shop
+from tests.test_cli_domain import cli
 
 # The order items as the API lists them, from the database holding rows.
 READ_ORDER_ITEMS = """
@@ -150,3 +156,122 @@ def test_nested_reads_follow_the_renames(shop: Shop) -> None:
         assert nested["id"] == item["buyer_id"]
         assert nested["full_name"] == customers[nested["id"]]["full_name"]
         assert nested["contact_email"] == customers[nested["id"]]["contact_email"]
+
+
+@dataclass(frozen=True)
+class Change:
+    args: tuple[str, ...]  # after `field change`
+    domain: str
+    table: str
+    # Run and migrated before the change: a field for it to change.
+    prepare: tuple[str, ...] = ()
+    # What the change does to a row of the table (the same row when None).
+    row: Callable[[dict], dict] | None = None
+    # The upgrade stops, naming what it cannot take: the table and the history as they were.
+    refused: str = ""
+    constraints: tuple[str, ...] = ()
+    # The downgrade stops, naming what it cannot restore: the rows as the upgrade left them.
+    no_way_back: str = ""
+
+
+def field_to(name: str, value: Callable[[object], object]) -> Callable[[dict], dict]:
+    return lambda row: {**row, name: value(row[name])}
+
+
+CHANGES = {
+    "unique with duplicates": Change(
+        ("order_items", "title:str:unique"), "order_items", "order_item",
+        refused="order_item.title: 1 value(s) held by more than one row; make them distinct first",
+    ),
+    "unique off": Change(("customers", "contact_email:str"), "customers", "customer"),
+    "unique on": Change(("customers", "full_name:str:unique"), "customers", "customer",
+                        constraints=("uq_customer_full_name",)),
+    "required without default": Change(
+        ("customers", "tier:int"), "customers", "customer", prepare=("field", "add", "customers", "tier:int:optional"),
+        refused="customer.tier: 2 row(s) hold null; give them a value first (or make the change with --default VALUE)",
+    ),
+    "required with default": Change(("customers", "tier:int", "--default", "3"), "customers", "customer",
+                                    row=field_to("tier", lambda _: 3)),
+    "int to decimal": Change(("customers", "tier:decimal"), "customers", "customer",
+                             row=field_to("tier", lambda value: f"{value}.00")),
+    "using": Change(
+        ("customers", "tier:int", "--using", "CAST(tier AS INTEGER)", "--yes"), "customers", "customer",
+        row=field_to("tier", lambda value: int(float(value))),
+        no_way_back="customer.tier: 2 row(s) hold values converted by an expression that has no way back; "
+        "empty the table or restore a backup first",
+    ),
+    "enum value added": Change(
+        ("order_items", "status:enum:draft|paid|sent"), "order_items", "order_item",
+        prepare=("field", "add", "order_items", "status:enum:draft|paid", "--default", "paid"),
+        constraints=("ck_order_item_status",),
+    ),
+    "enum value in use removed": Change(
+        ("order_items", "status:enum:draft|sent"), "order_items", "order_item",
+        refused="order_item.status: 2 row(s) hold a value the field no longer allows; change them to an allowed value",
+    ),
+    "unused enum value removed": Change(("order_items", "status:enum:paid|sent"), "order_items", "order_item",
+                                        constraints=("ck_order_item_status",)),
+}  # fmt: skip
+
+
+def alembic(shop: Shop, *args: str) -> subprocess.CompletedProcess:
+    """Alembic on the database holding rows, failing or not."""
+    command = f"from alembic.config import main; main({list(args)!r})"
+    environment = {"DATABASE_URL": shop.rows_url}
+    return support.run(shop.env.tool("python"), "-c", command, cwd=shop.root, env=environment, check=False)
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_field_change(shop: Shop, change: Change) -> None:
+    if change.prepare:
+        shop.cli(*change.prepare)
+        shop.migrate(shop.rows_url, ("upgrade", "head"))
+        support.commit_all(shop.root, "Prepare a change")
+    rows = shop.rows(change.domain, change.table)
+    constraints = json.loads(shop.python("-c", CONSTRAINT_NAMES, change.table, url=shop.rows_url).stdout)
+    before = shop.migrations()
+    result = shop.cli("field", "change", *change.args)
+    assert result.stderr == ""
+    after = shop.migrations()
+    (written,) = set(after) - set(before)
+    assert {name: after[name] for name in before} == before, "an earlier migration was rewritten or deleted"
+    name = change.args[1].split(":")[0]
+    assert written.endswith(f"_change_{change.table}_{name}.py")
+    assert f"alembic/versions/{written}" in result.stdout
+    shop.lint()
+
+    if change.refused:
+        failed = alembic(shop, "upgrade", "head")
+        assert failed.returncode != 0
+        assert f"RuntimeError: {change.refused}" in failed.stderr
+        assert shop.rows(change.domain, change.table) == rows
+        assert json.loads(shop.python("-c", CONSTRAINT_NAMES, change.table, url=shop.rows_url).stdout) == constraints
+        support.git(shop.root, "reset", "-q", "--hard")
+        support.git(shop.root, "clean", "-q", "-fd")
+        return
+
+    expected = [change.row(row) for row in rows] if change.row else rows
+    shop.migrate(shop.rows_url, ("upgrade", "head"))
+    assert shop.rows(change.domain, change.table) == expected
+    changed = json.loads(shop.python("-c", CONSTRAINT_NAMES, change.table, url=shop.rows_url).stdout)
+    assert set(change.constraints) <= set(changed), changed
+    if change.no_way_back:
+        failed = alembic(shop, "downgrade", "-1")
+        assert failed.returncode != 0
+        assert f"RuntimeError: {change.no_way_back}" in failed.stderr
+    else:
+        shop.migrate(shop.rows_url, ("downgrade", "-1"), ("upgrade", "head"))
+    assert shop.rows(change.domain, change.table) == expected
+
+    assert (shop.root / "src/customers/service.py").read_text().startswith(SERVICE_DOCSTRING)
+    shop.python(
+        "-m", "pytest", "-q", "-p", "no:cacheprovider", f"tests/{change.domain}", "tests/contract/test_migrations.py"
+    )  # fmt: skip
+    shop.migrate(shop.cycle_url, ("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"))
+    assert f"\n  {change.args[1]}\n" in cli("domains", cwd=shop.root).stdout
+
+    support.commit_all(shop.root, f"Change {change.domain}.{name}")
+    answers_file = f".copier/domain-{change.domain}.yml"
+    commit = yaml.safe_load((shop.root / answers_file).read_text())["_commit"]
+    support.copier_cli("update", "--trust", "--defaults", "--vcs-ref", commit, "-a", answers_file, cwd=shop.root)
+    assert support.git(shop.root, "status", "--porcelain").stdout == "", "copier update of the domain changed files"

@@ -1,4 +1,4 @@
-"""`fastapi-domains field rename` on a PostgreSQL service with uuid keys: the acceptance steps of
+"""`fastapi-domains field rename` and `field change` on a PostgreSQL service with uuid keys: the acceptance steps of
 tests/shape_scenario.py (a file per database, so the two run side by side)."""
 
 import pytest
@@ -9,6 +9,7 @@ from tests import field_scenario, shape_scenario
 shop = field_scenario.shop
 test_field_rename = shape_scenario.test_field_rename
 test_nested_reads_follow_the_renames = shape_scenario.test_nested_reads_follow_the_renames
+test_field_change = shape_scenario.test_field_change
 
 
 @pytest.fixture(scope="module")

@@ -38,8 +38,8 @@ written, chained onto the single head; --dry-run prints the files and the migrat
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "field",
-        help="add fields to a domain, or remove or rename one (code, tests and a migration)",
-        description="Add fields to a domain, or remove or rename one: its code, tests and answers follow, and "
+        help="add fields to a domain, or remove, rename or change one (code, tests and a migration)",
+        description="Add fields to a domain, or remove, rename or change one: its code, tests and answers follow, and "
         "one migration changes its table.",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -67,8 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--yes", action="store_true", help="drop the column and its values without asking (needed without a terminal)"
     )
     remove.set_defaults(handler=handle_remove)
-    rename = field_shape.register(actions, CHANGE_HELP)
-    for action in (add, remove, rename):
+    for action in (add, remove, *field_shape.register(actions, CHANGE_HELP)):
         add_common_options(action)
 
 
