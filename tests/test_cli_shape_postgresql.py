@@ -10,6 +10,7 @@ shop = field_scenario.shop
 test_field_rename = shape_scenario.test_field_rename
 test_nested_reads_follow_the_renames = shape_scenario.test_nested_reads_follow_the_renames
 test_field_change = shape_scenario.test_field_change
+test_field_rename_after_the_changes = shape_scenario.test_field_rename_after_the_changes
 
 
 @pytest.fixture(scope="module")
