@@ -12,8 +12,6 @@ from fastapi_domains.field_defaults import DefaultError, parse_default
 from fastapi_domains.fields import REF, Field, FieldError, parse_fields
 from fastapi_domains.project import Project, load_project
 
-# Columns every table has besides its fields; other domains' references point to `id`.
-TABLE_COLUMNS = ("id", "created_at", "updated_at")
 # The grammar part of `domain`'s help (its examples add domains).
 GRAMMAR = FIELD_GRAMMAR.partition("examples:")[0]
 ADD_HELP = f"""\
@@ -146,7 +144,7 @@ def handle_remove(args: argparse.Namespace) -> int:
     fields = domain.answers["fields"]
     removed = [answer for answer in fields if answer["name"] == args.name]
     if not removed:
-        if args.name in TABLE_COLUMNS:
+        if args.name in field_shape.TABLE_COLUMNS:
             referencing = references_to(project, domain.name) if args.name == "id" else []
             used = f"; other domains' references point to it: {', '.join(referencing)}" if referencing else ""
             raise CliError(f"{args.name!r} is a column every table has, not a field: it cannot be removed{used}")
