@@ -68,6 +68,13 @@ REFUSALS = {
         "whose rows are private to their owners",
     ),
     "field add owner_id": (("field", "add", "orders", "owner_id:int:optional"), "has an owner_id column already"),
+    "field rename owner_id": (("field", "rename", "orders", "owner_id", "user_id"), "'owner_id' is the owner column"),
+    "field rename to owner_id": (("field", "rename", "orders", "note", "owner_id"), "has an owner_id column already"),
+    "field change owner_id": (
+        ("field", "change", "orders", "owner_id:int"),
+        "'owner_id' is the owner column of orders",
+    ),
+    "field rename in auth": (("field", "rename", "auth", "email", "mail"), "the domain 'auth' is the service's users"),
     "field add to auth": (("field", "add", "auth", "phone:str:optional"), "the domain 'auth' is the service's users"),
     "field remove from auth": (("field", "remove", "auth", "email"), "the domain 'auth' is the service's users"),
     "remove auth": (("remove", "auth"), "the domain 'auth' is the service's users"),

@@ -1,4 +1,4 @@
-"""`fastapi-domains field add|remove` and `remove`: every refusal (one line on stderr, exit code 1,
+"""`fastapi-domains field add|remove|rename|change` and `remove`: every refusal (one line on stderr, exit code 1,
 no traceback, the service untouched), `--dry-run` (the files and the migration, nothing written),
 a same-line edit that stops at a conflict, a template version too old to change a domain, and
 what Copier's update does with a file its last render had and its new one lacks."""
@@ -47,6 +47,10 @@ def assert_refused(service: Path, args: tuple[str, ...], *messages: str) -> None
 
 def add(*args: str) -> tuple[str, ...]:
     return ("field", "add", *args)
+
+
+def change(*args: str) -> tuple[str, ...]:
+    return ("field", "change", *args)
 
 
 REFUSALS = {
@@ -113,6 +117,66 @@ REFUSALS = {
         "field remove drops the column customer.email and every value in it; confirm with --yes (there is no "
         "terminal to ask on)",
     ),
+    # field rename
+    "rename in unknown domain": (("field", "rename", "nope", "name", "full_name"), "the service has no domain 'nope'"),
+    "rename unknown field": (
+        ("field", "rename", "customers", "phone", "mobile"),
+        "the domain customers has no field 'phone' (its fields: name, email)",
+    ),
+    "rename the key": (
+        ("field", "rename", "customers", "id", "key"),
+        "'id' is a column every table has, not a field: it cannot be renamed",
+    ),
+    "rename a timestamp": (("field", "rename", "tags", "updated_at", "changed_at"), "'updated_at' is a column every"),
+    "rename to a taken name": (
+        ("field", "rename", "customers", "name", "email"),
+        "the domain customers has a field 'email' already",
+    ),
+    "rename to a reserved name": (("field", "rename", "customers", "name", "created_at"), "'created_at' is reserved"),
+    "rename to a shadowing name": (("field", "rename", "customers", "name", "total"), "would shadow a name"),
+    "rename to a keyword": (("field", "rename", "customers", "name", "class"), "'class' is a Python keyword"),
+    "rename to a bad name": (("field", "rename", "customers", "name", "Name"), "must be lowercase snake_case"),
+    "rename to a long name": (("field", "rename", "customers", "name", f"{LONG}x"), "the limit is 30"),
+    "rename to the same name": (("field", "rename", "customers", "name", "name"), "has that name already"),
+    "rename a ref without _id": (("field", "rename", "order_items", "customer_id", "buyer"), "must end in '_id'"),
+    "rename onto a nested key": (
+        ("field", "rename", "order_items", "title", "customer"),
+        "'customer' clashes with the row 'customer_id'",
+    ),
+    "rename a ref over a field": (
+        ("field", "rename", "order_items", "customer_id", "title_id"),
+        "'title' clashes with the row 'title_id'",
+    ),
+    # field change
+    "change in unknown domain": (change("nope", "name:str:unique"), "the service has no domain 'nope'"),
+    "change unknown field": (change("customers", "phone:str"), "the domain customers has no field 'phone'"),
+    "change the key": (change("customers", "id:int"), "'id' is a column every table has, not a field: it cannot be"),
+    "change to the same spec": (change("customers", "name:str"), "the field 'name' of customers is name:str already"),
+    "change to an unknown type": (change("customers", "name:string"), "unknown type 'string'"),
+    "change to unique text": (change("order_items", "note:text:unique"), "a text field cannot be unique"),
+    "change a reference's domain": (change("order_items", "customer_id:ref:tags"), "a reference keeps its type and"),
+    "change a reference's type": (change("order_items", "customer_id:int"), "a reference keeps its type and domain"),
+    "change without a safe conversion": (
+        change("customers", "name:int"),
+        "name:str -> name:int has no safe conversion: give --using SQL",
+    ),
+    "change --using the same type": (
+        change("customers", "name:str:unique", "--using", "upper(name)"),
+        "--using converts values to a new type; 'name' keeps its type str",
+    ),
+    "change --using on two lines": (
+        change("customers", "name:text", "--using", "name\n|| 'x'"),
+        "--using must be one line of SQL of 1 to 90 characters",
+    ),
+    "change --using without --yes": (
+        change("customers", "name:int", "--using", "CAST(name AS INTEGER)"),
+        "field change converts every value of customer.name with 'CAST(name AS INTEGER)'; confirm with --yes",
+    ),
+    "change --default not made required": (
+        change("customers", "name:str:unique", "--default", "x"),
+        "--default fills the rows where a field made required is null; name:str -> name:str:unique does not",
+    ),
+    "change --default not a value": (change("order_items", "note:text", "--default", ""), "a text of 1 to 10000"),
     # remove
     "remove unknown domain": (("remove", "nope"), "the service has no domain 'nope'"),
     "remove without --yes": (
@@ -137,6 +201,8 @@ def test_bad_input_is_refused_and_writes_nothing(service: Path, args: tuple[str,
 COMMANDS = {
     "field add": add("customers", "phone:str:optional"),
     "field remove": ("field", "remove", "order_items", "note", "--yes"),
+    "field rename": ("field", "rename", "customers", "name", "full_name"),
+    "field change": ("field", "change", "customers", "name:str:unique"),
     "remove": ("remove", "order_items", "--yes"),
 }
 
@@ -164,7 +230,7 @@ def test_answers_missing_an_answer_are_refused(copy_of_service: Path, args: tupl
     assert_refused(copy_of_service, args, "lacks the answer table_name")
 
 
-@pytest.mark.parametrize("command", ["field add", "field remove"])
+@pytest.mark.parametrize("command", ["field add", "field remove", "field rename", "field change"])
 def test_fields_of_a_service_outside_git_are_refused(copy_of_service: Path, command: str) -> None:
     """Copier merges edits with git; `remove` deletes files and needs none."""
     shutil.rmtree(copy_of_service / ".git")

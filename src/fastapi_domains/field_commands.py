@@ -4,7 +4,7 @@ a domain's fields changed as if they had been there (or not) from the start, wit
 import argparse
 from pathlib import Path
 
-from fastapi_domains import access, domain_answers, names, rows
+from fastapi_domains import access, domain_answers, field_shape, names, rows
 from fastapi_domains.add_domain import FIELD_GRAMMAR, resolve_references
 from fastapi_domains.domain_change import Domain, change_fields, load_domain, new_change, references_to
 from fastapi_domains.errors import CliError
@@ -12,8 +12,6 @@ from fastapi_domains.field_defaults import DefaultError, parse_default
 from fastapi_domains.fields import REF, Field, FieldError, parse_fields
 from fastapi_domains.project import Project, load_project
 
-# Columns every table has besides its fields; other domains' references point to `id`.
-TABLE_COLUMNS = ("id", "created_at", "updated_at")
 # The grammar part of `domain`'s help (its examples add domains).
 GRAMMAR = FIELD_GRAMMAR.partition("examples:")[0]
 ADD_HELP = f"""\
@@ -38,9 +36,9 @@ written, chained onto the single head; --dry-run prints the files and the migrat
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "field",
-        help="add fields to a domain or remove one (code, tests and a migration)",
-        description="Add fields to a domain or remove one: its code, tests and answers follow, and one "
-        "migration changes its table.",
+        help="add fields to a domain, or remove, rename or change one (code, tests and a migration)",
+        description="Add fields to a domain, or remove, rename or change one: its code, tests and answers follow, and "
+        "one migration changes its table.",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser(
@@ -67,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--yes", action="store_true", help="drop the column and its values without asking (needed without a terminal)"
     )
     remove.set_defaults(handler=handle_remove)
-    for action in (add, remove):
+    for action in (add, remove, *field_shape.register(actions, CHANGE_HELP)):
         add_common_options(action)
 
 
@@ -148,7 +146,7 @@ def handle_remove(args: argparse.Namespace) -> int:
     fields = domain.answers["fields"]
     removed = [answer for answer in fields if answer["name"] == args.name]
     if not removed:
-        if args.name in TABLE_COLUMNS:
+        if args.name in field_shape.TABLE_COLUMNS:
             referencing = references_to(project, domain.name) if args.name == "id" else []
             used = f"; other domains' references point to it: {', '.join(referencing)}" if referencing else ""
             raise CliError(f"{args.name!r} is a column every table has, not a field: it cannot be removed{used}")

@@ -1,0 +1,18 @@
+"""`fastapi-domains field rename` and `field change` on a PostgreSQL service with uuid keys: the acceptance steps of
+tests/shape_scenario.py (a file per database, so the two run side by side)."""
+
+import pytest
+
+from tests import field_scenario, shape_scenario
+
+# The service of the field scenario, and the steps, in the order they run: each builds on the one before.
+shop = field_scenario.shop
+test_field_rename = shape_scenario.test_field_rename
+test_nested_reads_follow_the_renames = shape_scenario.test_nested_reads_follow_the_renames
+test_field_change = shape_scenario.test_field_change
+test_field_rename_after_the_changes = shape_scenario.test_field_rename_after_the_changes
+
+
+@pytest.fixture(scope="module")
+def database_kind() -> str:
+    return "postgresql"
