@@ -100,18 +100,24 @@ def new_change(
     described = {"fields": copy.deepcopy(fields)} if fields is not None else {}
     stored = {"change": change, **described, **extra} | domain_answers.new_revision(head)
     if domain is not None:
-        owner = access.level(domain.answers) == access.OWNER
-        for field in stored.get("fields", []):
-            field["names"] = names.field_constraints(
-                domain.table,
-                field["name"],
-                unique=bool(field.get("unique")),
-                referenced=(field.get("ref") or {}).get("table", ""),
-                enum=field["type"] == "enum",
-                owner=owner,
-            )
+        stored["fields"] = [named(domain, field) for field in stored.get("fields", [])]
         stored["migration_file"] = names.migration_file(stored["migration_date"], stored["revision_id"], slug)
     return stored
+
+
+def named(domain: Domain, field: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a field's answer with the names of its constraints and index in `domain`'s table
+    (`names`: `uq`, `ix`, `fk`, `ck`, as it has them), for a change's migration to substitute."""
+    return copy.deepcopy(field) | {
+        "names": names.field_constraints(
+            domain.table,
+            field["name"],
+            unique=bool(field.get("unique")),
+            referenced=(field.get("ref") or {}).get("table", ""),
+            enum=field["type"] == "enum",
+            owner=access.level(domain.answers) == access.OWNER,
+        )
+    }
 
 
 @contextmanager

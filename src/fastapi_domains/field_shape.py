@@ -8,7 +8,7 @@ import argparse
 import dataclasses
 
 from fastapi_domains import access, domain_answers, names, rows
-from fastapi_domains.domain_change import Domain, change_fields, load_domain, new_change
+from fastapi_domains.domain_change import Domain, change_fields, load_domain, named, new_change
 from fastapi_domains.errors import CliError
 from fastapi_domains.field_defaults import DefaultError, parse_default
 from fastapi_domains.fields import REF, Field, FieldError, parse_spec
@@ -90,10 +90,8 @@ def handle_rename(args: argparse.Namespace) -> int:
     domain = load_domain(project, args.domain)
     old = find_field(domain, args.old, doing="renamed")
     new = renamed_field(domain, old, args.new)
-    change = new_change(project, "rename_field", [new], renamed_from=old)
-    change["migration_file"] = names.migration_file(
-        change["migration_date"], change["revision_id"], f"rename_{domain.table}_{old['name']}"
-    )
+    slug = f"rename_{domain.table}_{old['name']}"
+    change = new_change(project, "rename_field", [new], domain=domain, slug=slug, renamed_from=named(domain, old))
     fields = [new if answer["name"] == old["name"] else answer for answer in domain.answers["fields"]]
     doing = f"renaming {old['name']} to {new['name']} in the domain {domain.name}"
     return change_fields(project, domain, fields, change, doing=doing, dry_run=args.dry_run)
@@ -148,16 +146,14 @@ def handle_change(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from error
     before = Field.from_answer(old)
     new = changed_field(domain, before, wanted, using=args.using)
-    extra: dict[str, object] = {"changed_from": old, "from_spec": before.spec(), "to_spec": new.spec()}
+    extra: dict[str, object] = {"changed_from": named(domain, old), "from_spec": before.spec(), "to_spec": new.spec()}
     if args.default is not None:
         extra["default"] = change_default(before, new, args.default, str(domain.answers["pk_type"]))
     if args.using is not None:
         extra["using"] = args.using
     answer = domain_answers.described(new.answer(), old.get("ref"), str(domain.answers["pk_type"]))
-    change = new_change(project, "change_field", [answer], **extra)
-    change["migration_file"] = names.migration_file(
-        change["migration_date"], change["revision_id"], f"change_{domain.table}_{new.name}"
-    )
+    slug = f"change_{domain.table}_{new.name}"
+    change = new_change(project, "change_field", [answer], domain=domain, slug=slug, **extra)
     if args.using is not None and not args.dry_run:
         column = f"{domain.table}.{new.name}"
         converts = f"field change converts every value of {column} with {args.using!r}"
