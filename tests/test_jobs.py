@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fastapi_domains import new_service
 from tests import support
 from tests.test_cli_errors import files
 
@@ -43,7 +44,7 @@ def test_the_update_adds_jobs_with_one_migration_on_the_single_head(switched: Pa
     (migration,) = (switched / "alembic" / "versions").glob("*_create_background_job.py")
     customers = yaml.safe_load((switched / ".copier" / "domain-customers.yml").read_text())
     assert f'down_revision: str | Sequence[str] | None = "{customers["revision_id"]}"' in migration.read_text()
-    assert (switched / "src" / "core" / "jobs.py").is_file()
+    assert (switched / "src" / "core" / "jobs" / "__main__.py").is_file()
     assert (switched / "tests" / "test_jobs.py").is_file()
     assert "taskiq-redis" in (switched / "pyproject.toml").read_text()
 
@@ -135,3 +136,11 @@ def test_switched_service_passes_its_checks_on_postgresql_with_redis(
     service_env.checks(
         with_tasks, database_url=pg_database, test_database_url=support.pg_url(support.unique_name("fd_jobs"))
     )
+
+
+@pytest.mark.parametrize("jobs", ["none", "redis", "rabbitmq"])
+def test_new_says_how_to_start_a_worker(tmp_path: Path, jobs: str) -> None:
+    (tmp_path / ".copier-answers.yml").write_text(f"template_kind: project\njobs: {jobs}\n")
+    commands = new_service.next_commands(tmp_path)
+    assert any("python -m src.core.jobs worker" in command for command in commands) == (jobs != "none")
+    assert commands[-1] == "uv run uvicorn src.main:app --reload"
