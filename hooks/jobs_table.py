@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("key", sa.String(length=255), nullable=True),
+        sa.Column("trace_parent", sa.String(length=55), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_{table}")),
         sa.UniqueConstraint("key", name=op.f("uq_{table}_key")),

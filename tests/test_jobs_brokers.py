@@ -221,6 +221,43 @@ def test_a_job_published_many_times_runs_once(
     assert job(database, item_id)[1] == "done|1"
 
 
+def test_a_thousand_jobs_through_two_workers_each_run_once(
+    api: str,
+    worker: Worker,
+    database: str,
+    worker_env: dict,
+    service_env: support.ServiceEnv,
+    project: Path,
+    tmp_path: Path,
+) -> None:
+    """1,000 jobs on one item, enqueued in one transaction, shared by two workers: its price goes
+    up by exactly 1,000 and every job was claimed once (the database counts both)."""
+    item_id = create(api, "counter")
+    until(lambda: job(database, item_id)[1] == "done|1")
+    second = Worker(
+        project,
+        service_env,
+        {**worker_env, "JOBS_METRICS_PORT": str(support.free_port()), "JOBS_HEARTBEAT_FILE": str(tmp_path / "beat")},
+    )
+    second.start()
+    try:
+        enqueue = (
+            "import asyncio\nfrom src import database\nfrom src.core import jobs\nfrom src.items import tasks\n"
+            "async def main():\n    async with database.engine.begin() as connection:\n"
+            "        for _ in range(1000):\n"
+            f"            await jobs.enqueue(connection, tasks.count_sale, item_id={item_id})\n"
+            "    await database.engine.dispose()\nasyncio.run(main())\n"
+        )
+        support.run(service_env.tool("python"), "-c", enqueue, cwd=project, env=worker_env)
+        about = f"FROM background_job WHERE arguments->>'item_id' = '{item_id}'"
+        until(lambda: sql(database, f"SELECT count(*) {about} AND status = 'done'") == "1001", seconds=180)
+        assert sql(database, f"SELECT count(*) {about} AND attempts <> 1") == "0"
+        assert price(database, item_id) == "1011.00"
+    finally:
+        code, log = second.stop()
+    assert code == 0, log
+
+
 def test_the_worker_deploys_beside_the_api(broker: str, project: Path) -> None:
     """A compose service for the worker and one for its broker, a Kubernetes Deployment with a
     liveness probe; all valid against their published schemas, offline."""
