@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fastapi_domains import new_service
+from fastapi_domains import add_task, new_service
 from tests import support
 from tests.test_cli_errors import files
 
@@ -144,3 +144,9 @@ def test_new_says_how_to_start_a_worker(tmp_path: Path, jobs: str) -> None:
     commands = new_service.next_commands(tmp_path)
     assert any("python -m src.core.jobs worker" in command for command in commands) == (jobs != "none")
     assert commands[-1] == "uv run uvicorn src.main:app --reload"
+
+
+def test_a_task_test_imports_its_domain_in_isort_order() -> None:
+    """`auth` sorts before `core`, `customers` after: ruff accepts both tests as written."""
+    assert add_task.first_party_imports("auth") == "from src.auth import tasks\nfrom src.core import jobs"
+    assert add_task.first_party_imports("customers") == "from src.core import jobs\nfrom src.customers import tasks"

@@ -52,8 +52,7 @@ TESTS_HEADER = '''"""The {domain} domain's background tasks, each enqueued and r
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from src.core import jobs
-from src.{domain} import tasks
+{imports}
 '''
 TEST = """
 
@@ -103,7 +102,8 @@ def handle(args: argparse.Namespace) -> int:
     new_tasks = (tasks_text or TASKS_HEADER.format(domain=domain, example=name)) + task_code(
         name, schedule, entity, id_type
     )
-    new_tests = (tests_text or TESTS_HEADER.format(domain=domain)) + test_code(name, schedule, entity, id_type)
+    tests_header = TESTS_HEADER.format(domain=domain, imports=first_party_imports(domain))
+    new_tests = (tests_text or tests_header) + test_code(name, schedule, entity, id_type)
     if id_type == "uuid.UUID" and schedule is None:
         new_tasks = with_uuid_import(new_tasks, "import logging\n", "import logging\nimport uuid\n")
         new_tests = with_uuid_import(new_tests, '"""\n\nfrom sqlalchemy', '"""\n\nimport uuid\n\nfrom sqlalchemy')
@@ -193,6 +193,11 @@ def defined_names(text: str | None, where: str) -> set[str]:
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             found.update(child.id for child in ast.walk(node) if isinstance(child, ast.Name))
     return found
+
+
+def first_party_imports(domain: str) -> str:
+    """The test's first-party imports, in isort's order (a domain may sort before `core`)."""
+    return "\n".join(sorted(["from src.core import jobs", f"from src.{domain} import tasks"]))
 
 
 def with_uuid_import(text: str, after: str, import_line: str) -> str:
