@@ -77,6 +77,21 @@ async def main(count, rate):
 asyncio.run(main(int(sys.argv[1]), float(sys.argv[2])))
 """
 
+# This run's RabbitMQ queues and exchange, deleted.
+DELETE_QUEUE = """
+import asyncio, aio_pika
+from src.config import settings
+
+async def main():
+    async with await aio_pika.connect_robust(settings.JOBS_BROKER_URL) as connection:
+        channel = await connection.channel()
+        for queue in (settings.JOBS_QUEUE, settings.JOBS_QUEUE + ".dead_letter"):
+            await channel.queue_delete(queue)
+        await channel.exchange_delete(settings.JOBS_QUEUE)
+
+asyncio.run(main())
+"""
+
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -143,6 +158,8 @@ def main() -> None:
             worker.terminate()
             worker.wait(timeout=60)
             log.close()
+            if args.broker == "rabbitmq":  # RabbitMQ keeps a queue until it is deleted.
+                subprocess.run([python, "-c", DELETE_QUEUE], cwd=service, env=service_env, check=False)
     p50 = statistics.median(delays) * 1000
     p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))] * 1000
     print(f"broker: {args.broker}; PostgreSQL; one worker process, default JOBS_* settings")

@@ -97,6 +97,24 @@ def worker_env(broker: str, database: str, proxy: FaultyProxy, tmp_path_factory:
 
 
 @pytest.fixture(scope="module")
+def queue(broker: str, project: Path, service_env: support.ServiceEnv, worker_env: dict) -> Iterator[None]:
+    """The module's queue, deleted from RabbitMQ at the end (Redis drops an empty list itself)."""
+    yield
+    if broker == "rabbitmq":
+        delete = (
+            "import asyncio, aio_pika\nasync def main():\n"
+            f"    async with await aio_pika.connect_robust({broker_url(broker, BROKERS[broker][1])!r}) as connection:\n"
+            "        channel = await connection.channel()\n"
+            f"        name = {worker_env['JOBS_QUEUE']!r}\n"
+            "        await channel.queue_delete(name)\n"
+            "        await channel.queue_delete(name + '.dead_letter')\n"
+            "        await channel.exchange_delete(name)\n"
+            "asyncio.run(main())\n"
+        )
+        support.run(service_env.tool("python"), "-c", delete, cwd=project)
+
+
+@pytest.fixture(scope="module")
 def api(project: Path, service_env: support.ServiceEnv, worker_env: dict) -> Iterator[str]:
     with support.served(project, service_env, {"DATABASE_URL": worker_env["DATABASE_URL"]}) as base:
         yield base
@@ -125,7 +143,7 @@ class Worker:
 
 
 @pytest.fixture(scope="module")
-def worker(project: Path, service_env: support.ServiceEnv, worker_env: dict, api: str) -> Iterator[Worker]:
+def worker(project: Path, service_env: support.ServiceEnv, worker_env: dict, api: str, queue: None) -> Iterator[Worker]:
     worker = Worker(project, service_env, worker_env)
     worker.start()
     yield worker
