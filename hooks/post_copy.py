@@ -1,10 +1,11 @@
 """Copy-time task of the template (run by Copier's `_tasks`, only on copy).
 
-For a new project: write the migration of the service's own table (see `idempotency_key.py`),
-add the auth domain when asked for (see `add_auth.py`), then the example domain through the
-domain sub-template, from the project's own `_src_path` at its `_commit`, so each can be updated
-like any other domain; then make the service's first commit, since `copier update` needs a
-clean, committed tree. A domain copy needs nothing here.
+For a new project: write the migrations of the service's own tables (see `idempotency_key.py`,
+and `jobs_table.py` with background jobs), add the auth domain when asked for (see
+`add_auth.py`), then the example domain through the domain sub-template, from the project's
+own `_src_path` at its `_commit`, so each can be updated like any other domain; then make the
+service's first commit, since `copier update` needs a clean, committed tree. A domain copy
+needs nothing here.
 """
 
 import shutil
@@ -19,6 +20,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import add_auth
 import idempotency_key
+import jobs_table
 
 from fastapi_domains import domain_answers, migrations
 
@@ -78,6 +80,8 @@ def main(kind: str) -> None:
     answers = yaml.safe_load(Path(".copier-answers.yml").read_text())
     # The service's own table first: every domain's migration chains onto it.
     idempotency_key.write_migration(Path())
+    if answers.get("jobs", "none") != "none":
+        jobs_table.write_migration(Path())
     if answers.get("auth") == "jwt":
         add_auth.add_auth(answers, add_auth.resolve_source(answers["_src_path"], warn=True))
     if answers.get("example_domain"):

@@ -39,12 +39,16 @@ def template(tmp_path_factory: pytest.TempPathFactory, git_identity: None) -> Pa
 @pytest.fixture(scope="session")
 def service_env(tmp_path_factory: pytest.TempPathFactory, template: Path) -> support.ServiceEnv:
     """Every dependency a generated service can have, installed once for all renders."""
-    # Every optional dependency on: PostgreSQL's driver, metrics (on by default), tracing and auth.
+    # Every optional dependency on: PostgreSQL's driver, metrics (on by default), tracing, auth and jobs.
     probe = support.render(
         template, tmp_path_factory.mktemp("probe") / "svc", database="postgresql", with_tracing=True, auth="jwt"
     )
     pyproject = tomllib.loads((probe / "pyproject.toml").read_text())
     requirements = [*pyproject["project"]["dependencies"], *pyproject["dependency-groups"]["dev"]]
+    # Background jobs on either broker: each answer's own dependencies.
+    for broker in ("redis", "rabbitmq"):
+        jobs = support.render(template, tmp_path_factory.mktemp("probe") / "svc", jobs=broker, example_domain=False)
+        requirements += tomllib.loads((jobs / "pyproject.toml").read_text())["project"]["dependencies"]
     root = tmp_path_factory.mktemp("service-env") / "venv"
     uv = shutil.which("uv")
     assert uv, "uv is needed to build the service environment (pip install uv)"

@@ -36,14 +36,15 @@ UPSTREAM = ("127.0.0.1", 5432)
 
 
 class FaultyProxy:
-    """A TCP proxy to PostgreSQL, run by an event loop in a thread, whose faults a test switches.
+    """A TCP proxy to PostgreSQL (or another server), run by an event loop in a thread, whose faults a test switches.
 
     Silence is modelled as a network that holds what it is sent: data waits in the proxy and
     is delivered once the network is back, unless its sender reset the connection meanwhile
     (as a reset discards what a real network had not delivered).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, upstream: tuple[str, int] = UPSTREAM) -> None:
+        self.upstream = upstream
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self.port = 0
@@ -67,7 +68,7 @@ class FaultyProxy:
     async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         self.connections.add(client_writer)
         await self.flowing.wait()
-        server_reader, server_writer = await asyncio.open_connection(*UPSTREAM)
+        server_reader, server_writer = await asyncio.open_connection(*self.upstream)
         self.connections.add(server_writer)
         pair = (client_writer, server_writer)
         await asyncio.gather(

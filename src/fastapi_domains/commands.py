@@ -14,6 +14,7 @@ from typing import NoReturn
 from fastapi_domains import (
     __version__,
     add_domain,
+    add_task,
     check,
     field_commands,
     interrupts,
@@ -26,7 +27,7 @@ from fastapi_domains.errors import CliError
 
 EXIT_ERROR = 1
 # Each module has `register(subparsers)`, which adds its subcommand and sets `handler`.
-COMMANDS: tuple = (new_service, add_domain, field_commands, remove_domain, list_domains, update, check)
+COMMANDS: tuple = (new_service, add_domain, add_task, field_commands, remove_domain, list_domains, update, check)
 
 
 class Parser(argparse.ArgumentParser):

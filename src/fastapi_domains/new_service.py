@@ -159,4 +159,6 @@ def next_commands(service: Path, typed: Path | None = None) -> list[str]:
     steps += ["uv run alembic upgrade head", "uv run pytest"]
     if "auth: jwt" in answers:
         steps.append("uv run python -m src.auth create-superuser admin@example.com   # asks for a password")
+    if "jobs: redis" in answers or "jobs: rabbitmq" in answers:
+        steps.append("uv run python -m src.core.jobs worker &   # background jobs (the broker must be running)")
     return [*steps, "uv run uvicorn src.main:app --reload"]
