@@ -58,21 +58,11 @@ def downgrade() -> None:
 '''
 
 
-def migration(change: dict[str, str]) -> str:
-    parent = change["down_revision"]
-    return TEMPLATE.format(
-        table=TABLE,
-        revises=f" {parent}" if parent else "",
-        down_revision_literal=f'"{parent}"' if parent else "None",
-        **change,
-    )
-
-
 def write_migration(root: Path) -> Path | None:
     """The table's migration, chained onto the service's single head; None when one exists."""
     if f'"{TABLE}"' in migrations.history_text(root):
         return None
-    return migrations.write_chained(root, f"create_{TABLE}", migration)
+    return migrations.write_chained(root, f"create_{TABLE}", lambda change: TEMPLATE.format(table=TABLE, **change))
 
 
 def main(answers_file: str) -> int:

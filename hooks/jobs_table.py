@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from fastapi_domains import domain_answers, migrations, names
+from fastapi_domains import migrations
 from fastapi_domains.errors import CliError
 
 TABLE = "background_job"
@@ -64,26 +64,11 @@ def downgrade() -> None:
 '''
 
 
-def migration(change: dict[str, str]) -> str:
-    parent = change["down_revision"]
-    return TEMPLATE.format(
-        table=TABLE,
-        revises=f" {parent}" if parent else "",
-        down_revision_literal=f'"{parent}"' if parent else "None",
-        **change,
-    )
-
-
 def write_migration(root: Path) -> Path | None:
     """The table's migration, chained onto the service's single head; None when one exists."""
-    versions = root / migrations.VERSIONS_DIR
-    if any(f'"{TABLE}",' in path.read_text() for path in versions.glob("*.py")):
+    if f'"{TABLE}",' in migrations.history_text(root):
         return None
-    change = domain_answers.new_revision(migrations.single_head(root))
-    path = versions / names.migration_file(change["migration_date"], change["revision_id"], f"create_{TABLE}")
-    versions.mkdir(parents=True, exist_ok=True)
-    path.write_text(migration(change))
-    return path
+    return migrations.write_chained(root, f"create_{TABLE}", lambda change: TEMPLATE.format(table=TABLE, **change))
 
 
 def main(answers_file: str) -> int:

@@ -65,9 +65,12 @@ def history_text(root: Path) -> str:
 
 def write_chained(root: Path, slug: str, render: Callable[[dict[str, str]], str]) -> Path:
     """Write the migration `render(change)` spells, chained onto the service's single head, as
-    `<date>_<revision>_<slug>.py`; `change` holds its `revision_id`, `down_revision` and
-    `migration_date`. Raises CliError when the history has no single head."""
+    `<date>_<revision>_<slug>.py`. `change` holds its `revision_id`, `down_revision` (also as the
+    header's `revises` text and as a Python literal, `down_revision_literal`: None for a first
+    migration) and `migration_date`. Raises CliError when the history has no single head."""
     change = domain_answers.new_revision(single_head(root))
+    parent = change["down_revision"]
+    change |= {"revises": f" {parent}" if parent else "", "down_revision_literal": f'"{parent}"' if parent else "None"}
     path = root / VERSIONS_DIR / names.migration_file(change["migration_date"], change["revision_id"], slug)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(change))
