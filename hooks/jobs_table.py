@@ -1,5 +1,5 @@
 """Migration step of the template (stage "after"), and a task of a new project: the `job` table,
-the outbox of background jobs (src/core/jobs.py), for a service whose answers say `jobs: redis`
+the outbox of background jobs (src/core/jobs/), for a service whose answers say `jobs: redis`
 or `jobs: rabbitmq`.
 
 One static, revertable migration chained onto the service's single head, written once: by the
@@ -23,7 +23,7 @@ Revision ID: {revision_id}
 Revises:{revises}
 Create Date: {migration_date}
 
-The outbox of background jobs (src/core/jobs.py).
+The outbox of background jobs (src/core/jobs/).
 """
 
 from collections.abc import Sequence
