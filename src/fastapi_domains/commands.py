@@ -19,6 +19,7 @@ from fastapi_domains import (
     interrupts,
     list_domains,
     new_service,
+    openapi,
     remove_domain,
     update,
 )
@@ -26,7 +27,7 @@ from fastapi_domains.errors import CliError
 
 EXIT_ERROR = 1
 # Each module has `register(subparsers)`, which adds its subcommand and sets `handler`.
-COMMANDS: tuple = (new_service, add_domain, field_commands, remove_domain, list_domains, update, check)
+COMMANDS: tuple = (new_service, add_domain, field_commands, remove_domain, list_domains, update, check, openapi)
 
 
 class Parser(argparse.ArgumentParser):
