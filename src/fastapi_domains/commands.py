@@ -15,6 +15,7 @@ from fastapi_domains import (
     __version__,
     add_domain,
     check,
+    client,
     field_commands,
     interrupts,
     list_domains,
@@ -27,7 +28,7 @@ from fastapi_domains.errors import CliError
 
 EXIT_ERROR = 1
 # Each module has `register(subparsers)`, which adds its subcommand and sets `handler`.
-COMMANDS: tuple = (new_service, add_domain, field_commands, remove_domain, list_domains, update, check, openapi)
+COMMANDS: tuple = (new_service, add_domain, field_commands, remove_domain, list_domains, update, check, openapi, client)
 
 
 class Parser(argparse.ArgumentParser):
