@@ -283,3 +283,61 @@ def test_the_typescript_client_compiles(service: Path) -> None:
     assert "Wrote the typescript client" in result.stdout
     assert "export const customersCreate" in (service / "clients" / "typescript" / "sdk.gen.ts").read_text()
     support.run("npx", "--yes", "-p", "typescript@^5.5", "tsc", "-p", "clients/typescript", cwd=service)
+
+
+COUNT = """
+import asyncio, json, sys
+import sqlalchemy as sa
+from src import database
+
+async def main():
+    async with database.engine.connect() as connection:
+        queries = json.loads(sys.argv[1]).items()
+        print(json.dumps({name: await connection.scalar(sa.text(sql)) for name, sql in queries}))
+
+asyncio.run(main())
+"""
+TABLES = ("item", "customer", "category", "product", "order")
+QUERIES = {table: f'SELECT count(*) FROM "{table}"' for table in TABLES} | {  # noqa: S608 - our table names
+    "categories with a parent": "SELECT count(*) FROM category WHERE parent_id IS NOT NULL",
+    "orders of the seeded user": 'SELECT count(*) FROM "order" JOIN "user" ON "user".id = owner_id '
+    "WHERE email = 'seed@example.com'",
+    "products in a category": "SELECT count(*) FROM product JOIN category ON category.id = category_id",
+}
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_seed_fills_every_domain_once(
+    service: Path, service_env: support.ServiceEnv, database: str, tmp_path: Path
+) -> None:
+    name = support.unique_name("fd_seed")
+    if database == "postgresql":
+        support.create_pg_database(name)
+        env = {"DATABASE_URL": support.pg_url(name)}
+    else:
+        env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/seed.db"}
+    python = service_env.tool("python")
+    try:
+        support.run(python, "-m", "alembic", "upgrade", "head", cwd=service, env=env)
+        first = support.run(python, "-m", "src.seed", "--rows", "50", cwd=service, env=env).stdout
+        assert first.splitlines()[0].startswith("items: 50 rows added") or "customers: 50 rows added" in first
+        assert first.index("customers:") < first.index("orders:") and first.index("categories:") < first.index(
+            "products:"
+        )
+        counted = json.loads(support.run(python, "-c", COUNT, json.dumps(QUERIES), cwd=service, env=env).stdout)
+        assert {table: counted[table] for table in TABLES} == dict.fromkeys(TABLES, 50)
+        assert 0 < counted["categories with a parent"] < 50  # the first has none to point at
+        assert counted["orders of the seeded user"] == 50 and counted["products in a category"] == 50
+        again = support.run(python, "-m", "src.seed", "--rows", "50", cwd=service, env=env).stdout
+        assert again.count(": 0 rows added") == len(TABLES), again
+        assert json.loads(support.run(python, "-c", COUNT, json.dumps(QUERIES), cwd=service, env=env).stdout) == counted
+        refused = support.run(
+            python, "-m", "src.seed", cwd=service, env={**env, "ENVIRONMENT": "production"}, check=False
+        )
+        assert (refused.returncode, refused.stdout) == (1, "")
+        assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+        assert "ENVIRONMENT" in refused.stderr
+        assert json.loads(support.run(python, "-c", COUNT, json.dumps(QUERIES), cwd=service, env=env).stdout) == counted
+    finally:
+        if database == "postgresql":
+            support.drop_pg_database(name)

@@ -210,8 +210,10 @@ def test_update_commits_each_step_and_summarises(updated: tuple[Path, subprocess
     copy, result = updated
     assert result.returncode == 0, result.stderr
     steps = ["project", *(f"domain {name}" for name in DOMAINS)]
-    assert log(copy)[:3] == [f"Update {step} from template {OLD} → {NEW}" for step in reversed(steps)]
-    assert log(copy)[3] == "Acme edits"
+    # The API's contract as the updated code makes it, in a commit of its own after the steps.
+    assert log(copy)[0] == "Rewrite openapi.json, the API's contract, after the update"
+    assert log(copy)[1:4] == [f"Update {step} from template {OLD} → {NEW}" for step in reversed(steps)]
+    assert log(copy)[4] == "Acme edits"
     for step in steps:
         assert f"{step}: {OLD} → {NEW}" in result.stdout
     assert support.git(copy, "status", "--porcelain").stdout == ""
