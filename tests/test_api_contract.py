@@ -331,12 +331,14 @@ def test_seed_fills_every_domain_once(
         again = support.run(python, "-m", "src.seed", "--rows", "50", cwd=service, env=env).stdout
         assert again.count(": 0 rows added") == len(TABLES), again
         assert json.loads(support.run(python, "-c", COUNT, json.dumps(QUERIES), cwd=service, env=env).stdout) == counted
+        # Refused before the database is touched (one that production's settings accept).
+        elsewhere = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/production.db"}
         refused = support.run(
-            python, "-m", "src.seed", cwd=service, env={**env, "ENVIRONMENT": "production"}, check=False
+            python, "-m", "src.seed", cwd=service, env={"ENVIRONMENT": "production", **elsewhere}, check=False
         )
         assert (refused.returncode, refused.stdout) == (1, "")
         assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
-        assert "ENVIRONMENT" in refused.stderr
+        assert "ENVIRONMENT" in refused.stderr and not (tmp_path / "production.db").exists()
         assert json.loads(support.run(python, "-c", COUNT, json.dumps(QUERIES), cwd=service, env=env).stdout) == counted
     finally:
         if database == "postgresql":
