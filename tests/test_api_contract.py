@@ -343,3 +343,18 @@ def test_seed_fills_every_domain_once(
     finally:
         if database == "postgresql":
             support.drop_pg_database(name)
+
+
+def test_offline_docs_serve_their_assets_from_the_service(
+    template: Path, tmp_path: Path, service: Path, service_env: support.ServiceEnv
+) -> None:
+    """Off by default (no dependency, the CDN's pages); on, /docs and /redoc load only the app's files."""
+    assert "fastapi-offline" not in (service / "pyproject.toml").read_text()
+    offline = copy_service(template, tmp_path / "offline", "offline_docs=true", "example_domain=false")
+    assert '"fastapi-offline>=' in (offline / "pyproject.toml").read_text()
+    assert "DOCS_OFFLINE: bool = True" in (offline / "src" / "config.py").read_text()
+    python = service_env.tool("python")
+    tests = ("tests/test_offline_docs.py", "tests/test_docs.py", "tests/contract")
+    support.run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests, cwd=offline)
+    support.run(service_env.tool("ruff"), "check", "--no-cache", ".", cwd=offline)
+    support.run(service_env.tool("ruff"), "format", "--check", "--no-cache", ".", cwd=offline)

@@ -64,7 +64,7 @@ def create_app(app_settings: Settings = settings) -> FastAPI:
         app.include_router(router, prefix=app_settings.API_PREFIX)
     _document_errors(app)
     if app.docs_url:
-        docs.install(app)
+        docs.install(app, offline=app_settings.DOCS_OFFLINE)
     return app
 
 
