@@ -134,6 +134,10 @@ def test_drift_fails_check_and_suite_naming_the_path_until_rewritten(
             check=False,
         )
         assert suite.returncode == 1 and "paths./customers.get.summary" in suite.stdout, suite.stdout[-2000:]
+        checked = cli("check", cwd=service, check=False, env=in_env(service_env))
+        assert checked.returncode == 1, checked.stdout
+        assert "Metadata: openapi.json is the app's OpenAPI document" in checked.stdout
+        assert "paths./customers.get.summary" in checked.stdout
         assert cli("openapi", cwd=service, env=in_env(service_env)).returncode == 0
         assert "List every customer" in (service / "openapi.json").read_text()
         assert cli("openapi", "--check", cwd=service, env=in_env(service_env)).stdout.strip().endswith("document")

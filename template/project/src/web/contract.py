@@ -87,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
             return 1
         return 0
-    PATH.write_text(text())
+    # Whole or not at all: the new document replaces the file in one step.
+    written = PATH.with_name(f".{PATH.name}.new")
+    written.write_text(text())
+    written.replace(PATH)
     return 0
 
 
