@@ -39,9 +39,20 @@ def python_command(root: Path) -> list[str]:
         dependencies = [str(dependency) for dependency in project.get("dependencies", [])]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise CliError(f"cannot read the dependencies in {root / 'pyproject.toml'}: {error}") from error
-    python = ["--python", str(project["requires-python"])] if project.get("requires-python") else []
+    python = installed_python(uv, str(project.get("requires-python") or ""))
     withs = [part for dependency in dependencies for part in ("--with", dependency)]
     return [uv, "run", "--quiet", "--no-project", "--isolated", *python, *withs, "python"]
+
+
+def installed_python(uv: str, requires: str) -> list[str]:
+    """`--python REQUIRES` when an installed interpreter satisfies it; else none (uv's default one,
+    rather than a download: the document is the same on every supported Python)."""
+    if not requires:
+        return []
+    found = subprocess.run(  # noqa: S603 - uv itself
+        [uv, "python", "find", "--no-python-downloads", requires], capture_output=True, text=True, check=False
+    )
+    return ["--python", requires] if found.returncode == 0 else []
 
 
 def run_module(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
