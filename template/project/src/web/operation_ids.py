@@ -19,12 +19,13 @@ def operation_id(route: APIRoute) -> str:
 
 
 def without(*names: str) -> Callable[[APIRoute], str]:
-    """A domain router's rule: `<domain>_<function without the first of `names` it holds>`
-    (`list_order_items_of_order` without `order_items` is `order_items_list_of_order`)."""
-    longest_first = sorted(names, key=len, reverse=True)
+    """A domain router's rule: `<domain>_<function without the domain's name or one of `names`>`
+    (`list_order_items_of_order` without `order_items` is `order_items_list_of_order`,
+    `create_order_item` without `order_item` is `order_items_create`)."""
 
     def domain_operation_id(route: APIRoute) -> str:
-        for name in longest_first:
+        # The longest name first (then by name: the same id on every run).
+        for name in sorted({domain(route), *names}, key=lambda name: (-len(name), name)):
             action, found = re.subn(rf"(^|_){re.escape(name)}(?=_|$)", "", route.name, count=1)
             if found and action.strip("_"):
                 return f"{domain(route)}_{action.strip('_')}"
