@@ -3,9 +3,9 @@
 For a new project: write the migrations of the service's own tables (see `idempotency_key.py`,
 and `jobs_table.py` with background jobs), add the auth domain when asked for (see
 `add_auth.py`), then the example domain through the domain sub-template, from the project's
-own `_src_path` at its `_commit`, so each can be updated like any other domain; then make the
-service's first commit, since `copier update` needs a clean, committed tree. A domain copy
-needs nothing here.
+own `_src_path` at its `_commit`, so each can be updated like any other domain; then write
+`openapi.json` from the service's code and make the service's first commit, since `copier
+update` needs a clean, committed tree. A domain copy needs nothing here.
 """
 
 import shutil
@@ -22,7 +22,7 @@ import add_auth
 import idempotency_key
 import jobs_table
 
-from fastapi_domains import domain_answers, migrations
+from fastapi_domains import contract, domain_answers, migrations
 
 EXAMPLE_FIELDS = [
     {"name": "name", "type": "str", "max_length": 200},
@@ -86,6 +86,10 @@ def main(kind: str) -> None:
         add_auth.add_auth(answers, add_auth.resolve_source(answers["_src_path"], warn=True))
     if answers.get("example_domain"):
         add_example_domain(answers)
+    # The API's contract, in the first commit: every later change to it shows in review.
+    problem = contract.rewrite(Path().resolve())
+    if problem:
+        print(f"fastapi-domains: {contract.FILE} was not written ({problem}); run `fastapi-domains openapi`.")
     first_commit(answers)
 
 

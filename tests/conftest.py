@@ -39,9 +39,15 @@ def template(tmp_path_factory: pytest.TempPathFactory, git_identity: None) -> Pa
 @pytest.fixture(scope="session")
 def service_env(tmp_path_factory: pytest.TempPathFactory, template: Path) -> support.ServiceEnv:
     """Every dependency a generated service can have, installed once for all renders."""
-    # Every optional dependency on: PostgreSQL's driver, metrics (on by default), tracing, auth and jobs.
+    # Every optional dependency on: PostgreSQL's driver, metrics (on by default), tracing, auth, jobs
+    # and offline docs.
     probe = support.render(
-        template, tmp_path_factory.mktemp("probe") / "svc", database="postgresql", with_tracing=True, auth="jwt"
+        template,
+        tmp_path_factory.mktemp("probe") / "svc",
+        database="postgresql",
+        with_tracing=True,
+        auth="jwt",
+        offline_docs=True,
     )
     pyproject = tomllib.loads((probe / "pyproject.toml").read_text())
     requirements = [*pyproject["project"]["dependencies"], *pyproject["dependency-groups"]["dev"]]

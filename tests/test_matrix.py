@@ -153,7 +153,8 @@ def test_files_follow_the_answers(renders, variant: str) -> None:
         assert (project / name).is_file() == answers["with_docker"], name
     if answers["with_docker"]:
         compose = yaml.safe_load((project / "compose.yaml").read_text())
-        expected = {"migrate", "api", "db"} if answers["database"] == "postgresql" else {"migrate", "api"}
+        # `seed` runs only when asked for (`docker compose run --rm seed`: profile seed).
+        expected = {"migrate", "api", "seed"} | ({"db"} if answers["database"] == "postgresql" else set())
         assert set(compose["services"]) == expected
         assert f"FROM python:{answers['python_version']}-slim" in (project / "Dockerfile").read_text()
     assert (project / ".github").exists() == answers["with_ci"]

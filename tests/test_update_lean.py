@@ -127,7 +127,9 @@ def test_update_from_the_release_keeps_edits_and_ends_green(
         assert result.returncode == 0, result.stdout + result.stderr
         log = support.git(service, "log", "--format=%s").stdout.splitlines()
         steps = ["project", *(f"domain {domain}" for domain in ["auth", "customers", "items", "notes", "orders"])]
-        assert sorted(log[: len(steps)]) == sorted(f"Update {step} from template {OLD} → {NEW}" for step in steps)
+        # The steps, then the API's contract the updated code makes (the release had none).
+        assert log[0] == "Rewrite openapi.json, the API's contract, after the update"
+        assert sorted(log[1 : len(steps) + 1]) == sorted(f"Update {step} from template {OLD} → {NEW}" for step in steps)
         assert support.git(service, "status", "--porcelain").stdout == ""
         assert_edits_kept(service)
         assert_lean(service)
@@ -172,7 +174,7 @@ def assert_lean(service: Path) -> None:
     assert "uq_note_owner_id_title" in migration.read_text()
     # The flat infrastructure modules moved into src/core, src/db and src/web; none is left behind.
     top = {path.name for path in (service / "src").iterdir() if path.name != "__pycache__"}
-    globals_ = {"__init__.py", "config.py", "models.py", "exceptions.py", "database.py", "main.py"}
+    globals_ = {"__init__.py", "config.py", "models.py", "exceptions.py", "database.py", "main.py", "seed.py"}
     assert top == globals_ | {"core", "db", "web", "auth", "items", *DOMAINS}
     assert (service / "src/db/queries.py").is_file() and (service / "src/web/discovery.py").is_file()
     # The service's own table came with the project's step, once, chained onto the head it had.
@@ -194,6 +196,9 @@ def test_plain_copier_gives_the_same_update(releases: Path, tmp_path: Path) -> N
             "update", "--trust", "--defaults", "-a", str(answers_file.relative_to(by_copier)), cwd=by_copier
         )
         support.commit_all(by_copier, f"Update {answers_file.stem}")
+    # Copier leaves openapi.json to the CLI, which writes it from the updated code.
+    support.run(sys.executable, "-m", "fastapi_domains.cli", "openapi", cwd=by_copier)
+    support.commit_all(by_copier, "Write openapi.json")
     assert_edits_kept(by_copier)
     assert_lean(by_copier)
     assert_throttle_migrated(by_copier)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from fastapi_domains import access, domain_answers, external_domain, interrupts, migrations, names, terminal
+from fastapi_domains import access, contract, domain_answers, external_domain, interrupts, migrations, names, terminal
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, TYPES, Field, FieldError, parse_fields
 from fastapi_domains.project import DOMAIN_ANSWERS_DIR, Project, load_project
@@ -153,6 +153,7 @@ def handle(args: argparse.Namespace) -> int:
     )
     for path in written:
         print(f"  {path}")
+    contract.report(project.root)
     print(f"Next: `uv run alembic upgrade head`, then `uv run pytest tests/{domain}`.")
     return 0
 
@@ -166,6 +167,7 @@ def add_external(project: Project, domain: str, entity: str, args: argparse.Name
     print(f"Added the external domain {domain} ({base_url}) from {source} at {project.commit or 'its working tree'}:")
     for path in written:
         print(f"  {path}")
+    contract.report(project.root)
     print(
         f"Next: set {domain.upper()}_API_KEY (and {domain.upper()}_BASE_URL if needed) in .env, "
         f"then `uv run pytest tests/{domain}`."

@@ -16,10 +16,12 @@ from fastapi_domains import (
     add_domain,
     add_task,
     check,
+    client,
     field_commands,
     interrupts,
     list_domains,
     new_service,
+    openapi,
     remove_domain,
     update,
 )
@@ -27,7 +29,18 @@ from fastapi_domains.errors import CliError
 
 EXIT_ERROR = 1
 # Each module has `register(subparsers)`, which adds its subcommand and sets `handler`.
-COMMANDS: tuple = (new_service, add_domain, add_task, field_commands, remove_domain, list_domains, update, check)
+COMMANDS: tuple = (
+    new_service,
+    add_domain,
+    add_task,
+    field_commands,
+    remove_domain,
+    list_domains,
+    update,
+    check,
+    openapi,
+    client,
+)
 
 
 class Parser(argparse.ArgumentParser):

@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi_domains import access, domain_answers, external_domain, interrupts, migrations, names, working_copy
+from fastapi_domains import (
+    access,
+    contract,
+    domain_answers,
+    external_domain,
+    interrupts,
+    migrations,
+    names,
+    working_copy,
+)
 from fastapi_domains.add_domain import existing_domains
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, Field
@@ -220,6 +229,7 @@ def change_fields(
         return EXIT_CONFLICTS
     print(f"Done {doing}, re-rendered at its template version {domain.answers['_commit']} with your edits:")
     print("\n".join(f"  {marks[name]} {name}" for name in sorted(files)))
+    contract.report(project.root)
     print(f"Next: `uv run alembic upgrade head`, then `uv run pytest tests/{domain.name}`.")
     return 0
 

@@ -8,7 +8,7 @@ template at its version, into a staging folder, with the drop as the domain's la
 import argparse
 import shutil
 
-from fastapi_domains import interrupts, rows, working_copy
+from fastapi_domains import contract, interrupts, rows, working_copy
 from fastapi_domains.domain_change import (
     Domain,
     file_marks,
@@ -70,6 +70,7 @@ def handle(args: argparse.Namespace) -> int:
     working_copy.apply(project.root, files)
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)  # What is left: bytecode and empty folders.
+    contract.report(project.root)
     print(f"Removed the domain {domain.name}; its table is dropped by the new migration:")
     print("\n".join(f"  {marks[name]} {name}" for name in sorted(files)))
     print("Next: `uv run alembic upgrade head`, then `uv run pytest`.")

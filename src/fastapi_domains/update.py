@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_domains import access, domain_answers, external_domain, interrupts, questions
+from fastapi_domains import access, contract, domain_answers, external_domain, interrupts, questions
 from fastapi_domains.errors import CliError
 from fastapi_domains.project import ANSWERS_FILE, Project, load_project, read_answers
 from fastapi_domains.releases import newest_release, resolve_commits, template_is_dirty
@@ -124,6 +124,9 @@ def handle(args: argparse.Namespace) -> int:
             message = f"Update {step.name} from template {outcome.before} → {outcome.after}{answered}"
             commit(project.root, message, identity)
         outcomes.append(outcome)
+    # The API's contract as the updated code makes it, committed on its own when it changed.
+    if contract.report(project.root) and has_changes(project.root):
+        commit(project.root, f"Rewrite {contract.FILE}, the API's contract, after the update", identity)
     print("Done; one commit per step that changed files:")
     for outcome in outcomes:
         print(f"  {outcome.line()}")

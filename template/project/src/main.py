@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from src import database
 from src.config import Environment, Settings, settings
 from src.exceptions import add_error_examples, register_exception_handlers
-from src.web import discovery, docs, health, observability
+from src.web import discovery, docs, health, observability, operation_ids
 from src.web.body_size import BodySizeLimitMiddleware
 from src.web.log import AccessLogMiddleware, configure_logging
 from src.web.request_id import HEADER as REQUEST_ID_HEADER
@@ -36,6 +36,7 @@ def create_app(app_settings: Settings = settings) -> FastAPI:
         version=app_settings.APP_VERSION,
         openapi_tags=[health.TAG, *discovery.domain_tags()],
         lifespan=lifespan,
+        generate_unique_id_function=operation_ids.operation_id,
         openapi_url="/openapi.json" if documented else None,
         docs_url="/docs" if documented else None,
         redoc_url="/redoc" if documented else None,
@@ -63,7 +64,7 @@ def create_app(app_settings: Settings = settings) -> FastAPI:
         app.include_router(router, prefix=app_settings.API_PREFIX)
     _document_errors(app)
     if app.docs_url:
-        docs.install(app)
+        docs.install(app, offline=app_settings.DOCS_OFFLINE)
     return app
 
 

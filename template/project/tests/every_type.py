@@ -35,6 +35,7 @@ from src.db.dialect import UTCDateTime
 from src.db.lists import Filter, ListSettings, list_params
 from src.exceptions import NotFoundError, register_exception_handlers
 from src.models import IdMixin, TimestampMixin
+from src.web import operation_ids
 from src.web.idempotency import Idempotent
 
 
@@ -164,7 +165,7 @@ parent_rows = Crud(parents, ParentRow, ParentPage)
 
 URL = "/every_types"
 RowId_ = Annotated[EntityIdParam, Path(description="Id of the row")]
-router = APIRouter(prefix=URL, tags=["every_types"])
+router = APIRouter(prefix=URL, tags=["every_types"], generate_unique_id_function=operation_ids.without("rows", "row"))
 
 
 async def valid_row(row_id: RowId_, connection: ReadConnection) -> RowRead:

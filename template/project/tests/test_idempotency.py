@@ -167,7 +167,7 @@ def test_openapi_documents_the_header_on_every_create(app: FastAPI, every_type_a
         operation
         for document in (app.openapi(), every_type_app.openapi())
         for path in document["paths"].values()
-        if (operation := path.get("post")) and operation["operationId"].startswith("create_")
+        if (operation := path.get("post")) and operation["operationId"].endswith("_create")
     ]
     assert creates
     for operation in creates:

@@ -140,6 +140,7 @@ async def live() -> LiveStatus:
     status_code=status.HTTP_200_OK,
     summary="Check service health",
     description="The readiness check (`/health/ready`) under its earlier name.",
+    operation_id="health_check",
     responses=_UNREADY,
 )
 async def ready(engine: Annotated[AsyncEngine, Depends(get_engine)]) -> HealthStatus:

@@ -2,6 +2,7 @@
 without a body), status code, summary, description and tags, reads its body into a Pydantic
 model, and documents its errors with the one error shape."""
 
+import re
 import typing
 from typing import Any
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI, status
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from src.web import contract
 from tests.contract import scan
 
 PRINCIPLE = "Pydantic Models & Endpoint Metadata"
@@ -80,6 +82,28 @@ def test_error_responses_use_the_contract(app: FastAPI) -> None:
         and response.get("content", {}).get("application/json", {}).get("schema") not in ERROR_SCHEMAS
     ]
     scan.fail_on(PRINCIPLE, "every documented error has the error shape", violations)
+
+
+def test_operation_ids_name_the_domain_and_the_action(app: FastAPI) -> None:
+    """`<domain>_<action>` (src/web/operation_ids.py), once each: what generated clients call."""
+    seen: dict[str, str] = {}
+    violations = []
+    for path, method, operation in _operations(app):
+        place, operation_id = f"{method.upper()} {path}", operation.get("operationId", "")
+        tag = (operation.get("tags") or ["api"])[0]
+        if not re.fullmatch(rf"{re.escape(tag)}_[a-z0-9]+(_[a-z0-9]+)*", operation_id):
+            violations.append(f"{place}: the operation id {operation_id!r} is not `{tag}_<action>`")
+        if operation_id in seen:
+            violations.append(f"{place}: the operation id {operation_id!r} is also {seen[operation_id]}'s")
+        seen.setdefault(operation_id, place)
+    scan.fail_on(PRINCIPLE, "operation ids are `<domain>_<action>`, each used once", violations)
+
+
+def test_the_committed_contract_is_the_apps() -> None:
+    """openapi.json, committed at the root, is the document the code makes: a change to the API
+    shows in review, and a change nobody wrote down fails here."""
+    problem = contract.drift()
+    scan.fail_on(PRINCIPLE, "openapi.json is the app's OpenAPI document", [problem] if problem else [])
 
 
 def test_health_is_outside_the_api_prefix(app: FastAPI) -> None:
