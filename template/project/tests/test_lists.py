@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from src.db.lists import QUERY_TEXT_MAX_LENGTH
 from tests.databases import count_statements
-from tests.every_type import SORT_FIELDS, URL, RowCreate, parents, table
+from tests.every_type import SORT_FIELDS, URL, RowCreate, RowListParams, parents, table
 
 # Seven rows with repeated and missing values, so sorts have ties and NULLs.
 ROWS: list[dict[str, Any]] = [
@@ -232,3 +232,9 @@ async def test_filters_combine(every_type_client: AsyncClient, connection: Async
     page = (await every_type_client.get(URL, params={**params, "total": "true"})).json()
     expected = [row for row in rows if row["active"] and row["quantity"] is not None and row["quantity"] >= 1]
     assert (page["items"], page["total"]) == (expected, len(expected))
+
+
+def test_a_list_under_its_parent_leaves_the_parent_to_the_path() -> None:
+    nested = RowListParams.under("parent_id")
+    assert set(RowListParams.model_fields) - set(nested.model_fields) == {"parent_id", "parent_id__in"}
+    assert nested.SEARCHED == RowListParams.SEARCHED

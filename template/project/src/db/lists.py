@@ -69,12 +69,21 @@ class ListParams(RequestSchema):
 
     SEARCHED: ClassVar[tuple[str, ...]] = ()
     _PAGING: ClassVar[frozenset[str]] = frozenset({"limit", "cursor", "offset", "sort", "total"})
+    # What `list_params` made the model from, for `under`.
+    _MADE_FROM: ClassVar[tuple[Any, ...]] = ()
 
     limit: int
     cursor: str | None
     offset: int
     sort: str
     total: bool
+
+    @classmethod
+    def under(cls, parent: str) -> type["ListParams"]:
+        """The same list under a parent's route (`/customers/{id}/orders`): the path gives the
+        `parent` reference's value, so the query does not filter by it."""
+        create, filters, sort, settings, exclude = cls._MADE_FROM
+        return list_params(create, filters, sort, settings, exclude=(*exclude, parent))
 
     def filters(self) -> dict[str, Any]:
         """The filters the request sent (by their query names), without paging and sorting."""
@@ -131,6 +140,7 @@ def list_params(
     name = f"{create.__name__.removesuffix('Create')}ListParams"
     model = create_model(name, __base__=ListParams, __doc__=ListParams.__doc__, **fields)
     model.SEARCHED = searched
+    model._MADE_FROM = (create, filters, sort, settings, tuple(exclude))
     return model
 
 
