@@ -32,11 +32,13 @@ MIGRATION = re.compile(r"^alembic/versions/\S+\.py$")
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every file under root but git's own."""
+    """Every file under root but git's own and the API's contract, `openapi.json`: the CLI
+    rewrites it with each change, Copier leaves it to `fastapi-domains openapi` (its own tests
+    are in tests/test_api_contract.py)."""
     return {
         path.relative_to(root).as_posix(): path.read_bytes()
         for path in sorted(root.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(root).parts
+        if path.is_file() and ".git" not in path.relative_to(root).parts and path.name != "openapi.json"
     }
 
 

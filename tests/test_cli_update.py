@@ -75,7 +75,10 @@ def test_the_printed_command_switches_auth_on(copy: Path) -> None:
     assert (copy / "src" / "auth" / "router.py").is_file()
     assert (copy / ".copier" / "domain-auth.yml").is_file()
     assert support.git(copy, "status", "--porcelain").stdout == ""
-    assert support.git(copy, "log", "-1", "--format=%s").stdout.strip().endswith(" with auth=jwt")
+    # The update's commit, then the contract's (the auth routes are new in openapi.json).
+    subjects = support.git(copy, "log", "-2", "--format=%s").stdout.splitlines()
+    assert subjects[0] == "Rewrite openapi.json, the API's contract, after the update", subjects
+    assert subjects[1].endswith(" with auth=jwt"), subjects
     cli("domain", *NOTES, "--access", "writes", "--no-input", cwd=copy)
     assert yaml.safe_load((copy / ".copier" / "domain-notes.yml").read_text())["access"] == "writes"
 
