@@ -64,11 +64,13 @@ def downgrade() -> None:
 '''
 
 
+def migration(change: dict[str, str]) -> str:
+    return TEMPLATE.format(table=TABLE, **change)
+
+
 def write_migration(root: Path) -> Path | None:
     """The table's migration, chained onto the service's single head; None when one exists."""
-    if f'"{TABLE}",' in migrations.history_text(root):
-        return None
-    return migrations.write_chained(root, f"create_{TABLE}", lambda change: TEMPLATE.format(table=TABLE, **change))
+    return migrations.write_once(root, f'"{TABLE}",', f"create_{TABLE}", migration)
 
 
 def main(answers_file: str) -> int:

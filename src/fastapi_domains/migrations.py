@@ -75,3 +75,11 @@ def write_chained(root: Path, slug: str, render: Callable[[dict[str, str]], str]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(change))
     return path
+
+
+def write_once(root: Path, marker: str, slug: str, render: Callable[[dict[str, str]], str]) -> Path | None:
+    """`write_chained`, unless a migration of the service already holds `marker` (the step's own
+    table, say): then nothing, and None."""
+    if marker in history_text(root):
+        return None
+    return write_chained(root, slug, render)
