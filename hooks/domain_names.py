@@ -3,7 +3,7 @@ examples a later release's templates substitute, derived by the CLI's own names 
 there is still one definition of each.
 
 A domain made before those answers existed has only its entity names, fields and migration: this
-adds `entity_text`, `domain_class`, `domain_label`, `env_prefix` and `migration_file` (the name its
+adds `entity_label`, `entity_text`, `domain_class`, `domain_label`, `env_prefix` and `migration_file` (the name its
 create migration has), and each field's `example`
 (and a reference's `nested` key); the auth domain's answers get their `migration_file` too.
 Answers it already has are kept as they are; other kinds of answers files (the project's, an
@@ -21,7 +21,10 @@ from fastapi_domains import domain_answers
 
 def complete(answers: dict) -> dict:
     """`answers` with every derived answer it lacks."""
-    names = domain_answers.derived_names(str(answers["domain_name"]), str(answers["entity_name"]))
+    entity = str(answers["entity_name"])
+    names = domain_answers.derived_names(str(answers["domain_name"]), entity)
+    # The label `fastapi-domains domain` derives when not given one (`--label`).
+    names["entity_label"] = domain_answers.default_label(entity)
     names["migration_file"] = domain_answers.create_migration_file(answers, str(answers["table_name"]))
     pk_type = str(answers.get("pk_type", "int"))
     fields = [domain_answers.described(field, None, pk_type) | field for field in answers.get("fields") or []]

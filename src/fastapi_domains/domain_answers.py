@@ -56,7 +56,7 @@ def build(
         "domain_name": domain,
         "entity_name": entity_name,
         "entity_class": names.class_name(entity_name),
-        "entity_label": label or names.with_article(entity_name),
+        "entity_label": label or default_label(entity_name),
         "table_name": entity_name,
         "fields": field_answers(fields, references or {}, pk_type),
         "database": database,
@@ -66,6 +66,11 @@ def build(
         **revision,
         "migration_file": create_migration_file(revision, entity_name),
     }
+
+
+def default_label(entity: str) -> str:
+    """One row in running text when the domain's author gave no label: the entity with its article."""
+    return names.with_article(entity)
 
 
 def create_migration_file(revision: dict[str, str], entity: str) -> str:
@@ -123,5 +128,5 @@ def reference(answers: dict[str, object]) -> dict[str, str]:
         "entity_class": str(answers["entity_class"]),
         "table": str(answers["table_name"]),
         # Domains made before labels were stored have none: derived as the CLI derives it.
-        "label": str(answers.get("entity_label") or names.with_article(str(answers["entity_name"]))),
+        "label": str(answers.get("entity_label") or default_label(str(answers["entity_name"]))),
     }
