@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -132,13 +133,17 @@ def working_tree_files() -> dict[str, bytes]:
     return {name: (support.REPO / name).read_bytes() for name in support.tracked_files(support.REPO)}
 
 
+MISSING_HISTORY = history_missing()
+if MISSING_HISTORY:
+    pytest.skip(
+        f"the release chain needs main's history of {CHANGELOG}; this is {MISSING_HISTORY}", allow_module_level=True
+    )
+
+
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory, git_identity: None) -> tuple[Path, list[str], Path]:
     """The template repository with every release tagged, oldest first and the working tree last;
     its tags; and the oldest release's own source tree (for its CLI)."""
-    missing = history_missing()
-    if missing:
-        pytest.skip(f"the release chain needs main's history of {CHANGELOG}, and this is {missing}")
     releases = release_commits()
     if not releases:
         pytest.skip(f"{CHANGELOG} names no release before the working tree's: nothing to update from")
@@ -195,28 +200,31 @@ def oldest_service(chain: tuple[Path, list[str], Path], tmp_path_factory: pytest
     return service
 
 
-def updated_copy(service: Path, destination: Path) -> Path:
-    shutil.copytree(service, destination, symlinks=True)
-    return destination
-
-
 @pytest.fixture(scope="module")
-def step_by_step(
+def updated(
     oldest_service: Path, chain: tuple[Path, list[str], Path], tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+) -> tuple[Path, Path]:
+    """Two copies of the oldest service: one updated release by release (`--vcs-ref` each tag in
+    turn), one by `fastapi-domains update` with no version (to the newest tag). The paths share
+    nothing, so they run side by side."""
     _, tags, _ = chain
-    service = updated_copy(oldest_service, tmp_path_factory.mktemp("steps") / "acme")
-    for tag in tags[1:]:
-        fastapi_domains("update", "--vcs-ref", tag, cwd=service)
-    return service
+    steps = [[("update", "--vcs-ref", tag) for tag in tags[1:]], [("update",)]]
+    copies = [tmp_path_factory.mktemp(name) / "acme" for name in ("steps", "jump")]
+
+    def follow(commands: list[tuple[str, ...]], copy: Path) -> Path:
+        shutil.copytree(oldest_service, copy, symlinks=True)
+        for command in commands:
+            fastapi_domains(*command, cwd=copy)
+        return copy
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        step_by_step, one_jump = pool.map(follow, steps, copies)
+    return step_by_step, one_jump
 
 
 @pytest.fixture(scope="module")
-def one_jump(oldest_service: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`fastapi-domains update` with no version: to the newest release tag."""
-    service = updated_copy(oldest_service, tmp_path_factory.mktemp("jump") / "acme")
-    fastapi_domains("update", cwd=service)
-    return service
+def one_jump(updated: tuple[Path, Path]) -> Path:
+    return updated[1]
 
 
 def written_migrations(service: Path, before: Path) -> list[str]:
@@ -242,9 +250,10 @@ def comparable_files(service: Path, before: Path) -> dict[str, bytes]:
 
 
 def test_both_paths_reach_the_newest_release_with_the_same_files(
-    oldest_service: Path, step_by_step: Path, one_jump: Path, chain: tuple[Path, list[str], Path]
+    oldest_service: Path, updated: tuple[Path, Path], chain: tuple[Path, list[str], Path]
 ) -> None:
     _, tags, _ = chain
+    step_by_step, one_jump = updated
     for service in (step_by_step, one_jump):
         assert support.git(service, "status", "--porcelain").stdout == ""
         assert not sorted(service.rglob("*.rej"))
