@@ -105,32 +105,30 @@ def history_missing() -> str | None:
     return None
 
 
-def replace_tree(repository: Path, files: dict[str, bytes]) -> None:
-    """`repository`'s files, but .git, become exactly `files`."""
+def clear(repository: Path) -> None:
+    """Remove every file of `repository` but its .git folder."""
     for entry in repository.iterdir():
-        if entry.name != ".git":
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-    for name, content in files.items():
-        target = repository / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+        if entry.name == ".git":
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
-def files_at(commit: str) -> dict[str, bytes]:
+def extract(commit: str, destination: Path) -> None:
+    """The files of this repository at `commit`, written into `destination`."""
     archive = subprocess.run(["git", "archive", commit], cwd=support.REPO, capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        return {
-            member.name: tar.extractfile(member).read()  # type: ignore[union-attr] - a regular file
-            for member in tar.getmembers()
-            if member.isfile()
-        }
+        tar.extractall(destination, filter="data")
 
 
-def working_tree_files() -> dict[str, bytes]:
-    return {name: (support.REPO / name).read_bytes() for name in support.tracked_files(support.REPO)}
+def copy_working_tree(destination: Path) -> None:
+    """This working tree as git would ship it, its changes not yet committed included."""
+    for name in support.tracked_files(support.REPO):
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(support.REPO / name, target)
 
 
 MISSING_HISTORY = history_missing()
@@ -150,20 +148,21 @@ def chain(tmp_path_factory: pytest.TempPathFactory, git_identity: None) -> tuple
     root = tmp_path_factory.mktemp("chain")
     template = root / "fastapi-domains"
     template.mkdir()
-    oldest_files = files_at(releases[0][1])
     tags = []
     for tag, commit in releases:
-        replace_tree(template, oldest_files if tag == releases[0][0] else files_at(commit))
+        clear(template)
+        extract(commit, template)
         support.commit_all(template, f"Release {tag}")
         support.git(template, "tag", tag)
         tags.append(tag)
-    replace_tree(template, working_tree_files())
+    clear(template)
+    copy_working_tree(template)
     support.commit_all(template, "This working tree")
     tags.append(newest_tag(releases))
     support.git(template, "tag", tags[-1])
     oldest_source = root / "oldest"
     oldest_source.mkdir()
-    replace_tree(oldest_source, oldest_files)
+    extract(releases[0][1], oldest_source)
     return template, tags, oldest_source
 
 
