@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tarfile
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -260,6 +261,10 @@ def test_both_paths_reach_the_newest_release_with_the_same_files(
         assert len(answers) == 4  # the project, the example items, customers and orders
         for path in answers:
             assert f"_commit: {tags[-1]}\n" in path.read_text(), path
+    # Each release was a step of its own, committed by the update.
+    log = support.git(step_by_step, "log", "--format=%s").stdout.splitlines()
+    for before, after in pairwise(tags):
+        assert f"Update project from template {before} → {after}" in log, log
     steps, jump = comparable_files(step_by_step, oldest_service), comparable_files(one_jump, oldest_service)
     assert sorted(steps) == sorted(jump)
     assert [name for name in steps if steps[name] != jump[name]] == []
