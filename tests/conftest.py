@@ -1,4 +1,6 @@
-"""Session fixtures: a git snapshot of this template and one shared service environment."""
+"""Session fixtures: a git snapshot of this template and one shared service environment, and
+pytest-copier's view of this repository (its `copier_template` snapshot and a session-long
+`copier`)."""
 
 import os
 import shutil
@@ -8,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_copier import CopierFixture
 
 from tests import support
 
@@ -72,3 +75,34 @@ def pg_database() -> Iterator[str]:
     support.create_pg_database(name)
     yield support.pg_url(name)
     support.drop_pg_database(name)
+
+
+# ---------------------------------------------------------------- pytest-copier
+# Its `copier_template` fixture is a git snapshot of `copier_template_paths` under
+# `copier_template_root`, tagged 99.99.99 (so `copier.copy` renders that tag); its `copier`
+# fixture is per test, so the renders a module shares use `session_copier` below.
+
+
+@pytest.fixture(scope="session")
+def copier_template_root() -> Path:
+    return support.REPO
+
+
+@pytest.fixture(scope="session")
+def copier_template_paths() -> list[str]:
+    """The repository's top-level tracked entries: not its .venv, nor anything else git does not ship."""
+    return sorted({name.split("/")[0] for name in support.tracked_files(support.REPO)})
+
+
+@pytest.fixture(scope="session")
+def copier_defaults() -> dict[str, str]:
+    """The one answer without a default. Session-scoped, so a session-long copier can use it."""
+    return {"project_name": "Acme Shop"}
+
+
+@pytest.fixture(scope="session")
+def session_copier(
+    copier_template: Path, copier_defaults: dict[str, str], sessionpatch: pytest.MonkeyPatch
+) -> CopierFixture:
+    """pytest-copier's `copier` fixture for renders a module's tests share (its own lives for one test)."""
+    return CopierFixture(template=copier_template, defaults=copier_defaults, monkeypatch=sessionpatch)

@@ -1,11 +1,12 @@
-"""`copier copy` with default answers: the tree, the first commit, clean updates, and the
-service's own suite, lint and migrations."""
+"""`copier copy` with default answers (through pytest-copier): the tree, the first commit, clean
+updates, and the service's own suite, lint and migrations."""
 
 import os
 from pathlib import Path
 
 import pytest
 import yaml
+from pytest_copier import CopierFixture
 
 from tests import support
 
@@ -25,10 +26,8 @@ SEED_TESTS = ("test_router.py", "test_service.py", "test_integration.py")
 
 
 @pytest.fixture(scope="module")
-def acme(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    destination = tmp_path_factory.mktemp("render") / "acme"
-    support.copier_cli(*support.COPY_ARGS, template, destination, cwd=destination.parent)
-    return destination
+def acme(session_copier: CopierFixture, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return session_copier.copy(tmp_path_factory.mktemp("render") / "acme").path
 
 
 def test_every_seed_module_exists_with_code(acme: Path) -> None:
