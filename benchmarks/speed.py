@@ -118,7 +118,7 @@ def http_figures(args: argparse.Namespace, service: Path, python: Path, logs: Pa
         figures = medians(samples)
         print("\n".join(table(apps, figures, trips)), flush=True)
         for scenario, label in SCENARIOS.items():
-            print(f"\nProfile of the generated service, {label} (cProfile, {args.duration} s of wrk twice):\n")
+            print(f"\nProfile of the generated service, {label} (cProfile, {args.duration} s after a warm-up):\n")
             print(profile(apps[-1], python, data, scenario, args.duration, args.connections, logs), flush=True)
         if not args.million:
             return figures, {}
