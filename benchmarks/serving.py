@@ -110,13 +110,28 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# uvicorn under cProfile, timed in CPU seconds (a wait on PostgreSQL inside asyncpg's compiled code
+# would otherwise count as its own time), from SIGUSR1 to SIGUSR2, which writes the statistics.
+PROFILED = """
+import cProfile, runpy, signal, sys, time
+output = sys.argv.pop(1)
+profiler = cProfile.Profile(time.process_time)
+signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
+signal.signal(signal.SIGUSR2, lambda *_: (profiler.disable(), profiler.dump_stats(output)))
+runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
+"""
+
+
 @contextmanager
-def served(app: App, python: Path, env: dict[str, str], ready_path: str, log: Path) -> Iterator[Server]:
+def served(app: App, python: Path, env: dict[str, str], ready_path: str, log: Path,
+           profile: Path | None = None) -> Iterator[Server]:  # fmt: skip
     """The app served by one uvicorn worker pinned to the server core, until the block ends;
-    `env` adds to the app's environment (its database URL, from `App.database_env`)."""
+    `env` adds to the app's environment (its database URL, from `App.database_env`). With
+    `profile`, the server runs under cProfile (see PROFILED) and writes its statistics there."""
     port = free_port()
     command = [
-        "taskset", "-c", SERVER_CORE, str(python), "-m", "uvicorn", app.target,
+        "taskset", "-c", SERVER_CORE, str(python), *(["-c", PROFILED, str(profile)] if profile else ["-m", "uvicorn"]),
+        app.target,
         "--host", HOST, "--port", str(port), "--workers", "1", "--no-access-log",
     ]  # fmt: skip
     if app.app_dir:

@@ -1,4 +1,4 @@
-"""Prints how fast a generated service serves reads next to two hand-written apps, and how fast
+"""Prints how fast a generated service serves reads next to three hand-written apps, and how fast
 this template generates.
 
     uv run python benchmarks/speed.py              # about 8 minutes on 2 cores
@@ -6,7 +6,8 @@ this template generates.
 
 It generates a PostgreSQL service from a git snapshot of this working tree with `customers` and
 `orders` (a reference to customers), loads 10,000 customers and 50,000 orders into a fresh
-database, and compares it with `apps/raw_app.py` (Starlette + asyncpg, the ceiling) and
+database, and compares it with `apps/raw_app.py` (Starlette + asyncpg, the ceiling),
+`apps/floor_app.py` (FastAPI + asyncpg, the JSON built by PostgreSQL: the least FastAPI does) and
 `apps/orm_app.py` (FastAPI + async SQLAlchemy ORM, the common pattern): one uvicorn worker on
 core 0, wrk on core 1, interleaved rounds, medians. benchmarks/README.md explains each figure.
 Needs wrk, taskset, psql and PostgreSQL on 127.0.0.1:5432 (user postgres, trust).
@@ -29,6 +30,7 @@ from bench_cli import domain_add_times
 from bench_http import PAGE, SCENARIOS, Data, Medians, interleaved, medians, round_trips, table
 from bench_service import database, generate, id_range, load, migrate
 from deep_pages import Latencies, measure, supports_cursor
+from profile_get import profile
 from serving import App, psql, served
 from serving import preflight as check_tools
 from targets import report
@@ -75,7 +77,7 @@ def probe(generated: App, python: Path, data: Data, log: Path) -> tuple[bool, bo
 
 
 def compared_apps(service: Path, python: Path, data: Data, logs: Path) -> tuple[list[App], bool]:
-    """raw, ORM and generated (the last, the reference of the JSON comparison), and whether the
+    """raw, floor, ORM and generated (the last, the reference of the JSON comparison), and whether the
     generated service pages by cursor."""
     # Offsets past the default ORDERS_OFFSET_MAX (10,000) would be 422s: the generated service is
     # allowed every offset the reference apps serve.
@@ -84,12 +86,13 @@ def compared_apps(service: Path, python: Path, data: Data, logs: Path) -> tuple[
     exact_total, cursor = probe(generated, python, data, logs / "probe.log")
     print(
         "List pages "
-        + ("count the exact total on every page (all three apps)." if exact_total else "carry no exact total.")
+        + ("count the exact total on every page (all four apps)." if exact_total else "carry no exact total.")
         + (" The generated service pages by cursor." if cursor else " The generated service has no cursor.")
     )
     reference_env = {"BENCH_TOTAL": "exact" if exact_total else "none"}
     return [
         App("raw", "raw_app:app", APPS, "BENCH_DATABASE_URL", "postgresql", reference_env, APPS),
+        App("floor", "floor_app:app", APPS, "BENCH_DATABASE_URL", "postgresql", reference_env, APPS),
         App("ORM", "orm_app:app", APPS, "BENCH_DATABASE_URL", "postgresql", reference_env, APPS),
         generated,
     ], cursor
@@ -114,6 +117,9 @@ def http_figures(args: argparse.Namespace, service: Path, python: Path, logs: Pa
         )
         figures = medians(samples)
         print("\n".join(table(apps, figures, trips)), flush=True)
+        for scenario, label in SCENARIOS.items():
+            print(f"\nProfile of the generated service, {label} (cProfile, {args.duration} s after a warm-up):\n")
+            print(profile(apps[-1], python, data, scenario, args.duration, args.connections, logs), flush=True)
         if not args.million:
             return figures, {}
         print(f"\nDeep pages, one client, median of 5 (generated with ORDERS_OFFSET_MAX={MILLION:,}):\n", flush=True)

@@ -1,4 +1,4 @@
-"""The targets of issue 10 next to this run's figures, one row each; a figure not measured in this
+"""The targets of issues 10 and 23 next to this run's figures, one row each; a figure not measured in this
 run (a skipped step, a refused page) has no row."""
 
 from bench_http import Medians
@@ -21,7 +21,19 @@ def _http(figures: Medians) -> list[str]:
         _row("GET one: generated p99 ÷ p50", "≤ 2.5", spread, spread <= 2.5),
         _row("list page: generated ÷ raw", "≥ 0.5", ratio("list", "raw"), ratio("list", "raw") >= 0.5),
         _row("list page: generated ÷ ORM", "≥ 3.5", ratio("list", "ORM"), ratio("list", "ORM") >= 3.5),
+        *_floor(figures),
     ]
+
+
+def _floor(figures: Medians) -> list[str]:
+    """Issue 23: the generated service against the FastAPI floor."""
+    rows = []
+    for scenario, label, rate_goal, cpu_goal in (("one", "GET one", 0.65, 1.5), ("list", "list page", 0.95, 2.0)):
+        generated, floor = figures[scenario, "generated"], figures[scenario, "floor"]
+        rate, cpu = generated["rate"] / floor["rate"], generated["cpu_us"] / floor["cpu_us"]
+        rows.append(_row(f"{label}: generated ÷ floor", f"≥ {rate_goal:.2f}", rate, rate >= rate_goal))
+        rows.append(_row(f"{label}: server CPU/req ÷ floor's", f"≤ {cpu_goal:.1f}", cpu, cpu <= cpu_goal, "x"))
+    return rows
 
 
 def _deep(latencies: Latencies) -> list[str]:
@@ -56,4 +68,4 @@ def report(http: Medians | None, deep: Latencies | None, generation: dict[str, f
         *(_deep(deep) if deep else []),
         *(_generation(generation) if generation else []),
     ]
-    return ["| target (issue 10) | goal | this run | met |", "|---|---|---:|---|", *rows] if rows else []
+    return ["| target (issues 10, 23) | goal | this run | met |", "|---|---|---:|---|", *rows] if rows else []

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 from sqlalchemy import ForeignKey, Numeric, String, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
@@ -54,12 +54,20 @@ class Order(Base):
     customer: Mapped[Customer] = relationship()
 
 
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+# The generated service's timestamps: UTC, six decimals, a `Z`.
+Timestamp = Annotated[dt.datetime, PlainSerializer(_utc, return_type=str)]
+
+
 class CustomerRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     name: str
     email: str
 
@@ -68,8 +76,8 @@ class OrderRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     customer_id: int
     amount: Decimal
     note: str | None

@@ -1,7 +1,7 @@
 """The ceiling: the generated service's two reads written by hand with Starlette and asyncpg.
 
 GET /orders/{id} and GET /orders?limit=&offset= answer the same JSON as the generated service
-(its key order, datetimes in UTC with a `Z`, amounts as strings with two places). One statement
+(its key order, datetimes in UTC with six decimals and a `Z`, amounts as strings with two places). One statement
 per request from asyncpg's default pool; the list pages the keys first and joins the customers
 of those 50 rows only. With BENCH_TOTAL=exact (the default) the page carries the exact `total`,
 counted in the same statement; with BENCH_TOTAL=none it is null, as the generated service's is
@@ -51,7 +51,7 @@ COUNT = 'SELECT count(*) FROM "order"'
 
 
 def utc(value: dt.datetime) -> str:
-    text = value.astimezone(dt.UTC).isoformat()
+    text = value.astimezone(dt.UTC).isoformat(timespec="microseconds")
     return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
 
 

@@ -37,6 +37,7 @@ from src.exceptions import NotFoundError, register_exception_handlers
 from src.models import IdMixin, TimestampMixin
 from src.web import operation_ids
 from src.web.idempotency import Idempotent
+from src.web.json_body import JsonBody
 
 
 class Base(DeclarativeBase):
@@ -168,16 +169,16 @@ RowId_ = Annotated[EntityIdParam, Path(description="Id of the row")]
 router = APIRouter(prefix=URL, tags=["every_types"], generate_unique_id_function=operation_ids.without("rows", "row"))
 
 
-async def valid_row(row_id: RowId_, connection: ReadConnection) -> RowRead:
-    row = await rows.get(connection, row_id)
+async def valid_row(row_id: RowId_, connection: ReadConnection) -> JsonBody:
+    row = await rows.get_json(connection, row_id)
     if row is None:
         raise NotFoundError("No such row")
     return row
 
 
 @router.get("", response_model=RowPage)
-async def list_rows(connection: ReadConnection, params: Annotated[RowListParams, Query()]) -> RowPage:
-    return await rows.page(connection, params)
+async def list_rows(connection: ReadConnection, params: Annotated[RowListParams, Query()]) -> JsonBody:
+    return await rows.page_json(connection, params)
 
 
 @router.post("", response_model=RowRead, status_code=status.HTTP_201_CREATED)
@@ -186,7 +187,7 @@ async def create_row(connection: DbConnection, data: RowCreate, idempotent: Idem
 
 
 @router.get("/{row_id}", response_model=RowRead)
-async def get_row(row: Annotated[RowRead, Depends(valid_row)]) -> RowRead:
+async def get_row(row: Annotated[JsonBody, Depends(valid_row)]) -> JsonBody:
     return row
 
 

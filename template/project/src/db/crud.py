@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from src.db import conflicts, lists, queries
+from src.web.json_body import JsonBody
 
 ReadT = TypeVar("ReadT", bound=BaseModel)
 PageT = TypeVar("PageT", bound=BaseModel)
@@ -34,6 +35,12 @@ class Crud(Generic[ReadT, PageT]):
         # Built once: statement construction costs as much as a small query.
         self.read = queries.read_statement(table, **(refs or {}))
         self._select = self.read.where(table.c.id == sa.bindparam("id_"))
+        # Reads answered with the JSON the database builds, when the model shows only columns.
+        self._json_read = queries.json_read_statement(table, read_model, **(refs or {}))
+        self._json_select = (
+            None if self._json_read is None else self._json_read.where(table.c.id == sa.bindparam("id_"))
+        )
+        self._json_reads: dict[str, sa.Select[Any]] = {}
         # A row with references is read back after a write; one without is returned by the write.
         returned = [table.c.id] if refs else list(table.c)
         self._refs = bool(refs)
@@ -44,8 +51,8 @@ class Crud(Generic[ReadT, PageT]):
         # The same, limited to one owner's rows.
         self._own = {
             id(statement): statement.where(table.c.owner_id == sa.bindparam("owner_"))
-            for statement in (self._select, self._update, self._delete)
-            if "owner_id" in table.c
+            for statement in (self._select, self._json_select, self._update, self._delete)
+            if "owner_id" in table.c and statement is not None
         }
 
     def _owned(self, statement: Any, owner: Any) -> tuple[Any, dict[str, Any]]:
@@ -63,6 +70,28 @@ class Crud(Generic[ReadT, PageT]):
         """A page of rows matching the request's filters and the path's (a parent's id, an owner)."""
         page = await lists.fetch_page(connection, self.read, self.table, params, **path_filters)
         return self.page_model.model_validate(page)
+
+    async def get_json(self, connection: AsyncConnection, row_id: Any, *, owner: Any = None) -> JsonBody | None:
+        """`get`'s row as the response's JSON, built by the database."""
+        if self._json_select is None:
+            row = await self.get(connection, row_id, owner=owner)
+            return None if row is None else JsonBody(row.model_dump_json())
+        statement, parameters = self._owned(self._json_select, owner)
+        found = (await connection.execute(statement, {"id_": row_id, **parameters})).one_or_none()
+        return None if found is None else JsonBody(found.json_)
+
+    async def page_json(self, connection: AsyncConnection, params: lists.ListParams, **path_filters: Any) -> JsonBody:
+        """`page` as the response's JSON, its rows built by the database."""
+        if self._json_read is None:
+            page = await self.page(connection, params, **path_filters)
+            return JsonBody(page.model_dump_json(), items=len(getattr(page, "items", ())))
+        # The sort column beside the JSON, for the next page's cursor; built once per column.
+        sort_name = params.sort.removeprefix("-")
+        read = self._json_reads.get(sort_name)
+        if read is None:
+            read = self._json_read if sort_name == "id" else self._json_read.add_columns(self.table.c[sort_name])
+            self._json_reads[sort_name] = read
+        return lists.page_json(await lists.fetch_page(connection, read, self.table, params, **path_filters))
 
     async def insert(self, connection: AsyncConnection, values: Mapping[str, Any]) -> ReadT:
         try:

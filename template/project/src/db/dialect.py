@@ -155,3 +155,83 @@ def foreign_key_violation_columns(error: IntegrityError, table: sa.Table) -> lis
     name = getattr(error.orig.__cause__, "constraint_name", None)
     keys = [constraint for constraint in table.foreign_key_constraints if name in (None, constraint.name)]
     return [column.name for constraint in keys for column in constraint.columns]
+
+
+class api_value(sa.sql.functions.FunctionElement[Any]):
+    """A column's value as the API's JSON shows it (as pydantic writes it), so a response can be
+    built by the database: datetimes in UTC with a `Z` (no decimals when there is no fraction),
+    decimals as strings with their places, UUIDs with their dashes, booleans as JSON's. Other
+    values are JSON's already."""
+
+    inherit_cache = True
+    name = "api_value"
+
+    def __init__(self, column: sa.ColumnElement[Any]) -> None:
+        super().__init__(column)
+        self.type = sa.JSON() if isinstance(column.type, sa.JSON | sa.Boolean | sa.Float) else column.type
+
+
+class api_timestamp(api_value):
+    """A row's `created_at` or `updated_at` as the API shows it: always six decimals (see
+    `src.core.schemas.Timestamp`)."""
+
+    inherit_cache = True
+    name = "api_timestamp"
+
+
+def _column(element: api_value) -> sa.ColumnElement[Any]:
+    return next(iter(element.clauses))
+
+
+def _is_datetime(column: sa.ColumnElement[Any]) -> bool:
+    return isinstance(column.type, UTCDateTime | sa.DateTime)
+
+
+# Where the groups of a UUID's 32 digits start, and their lengths.
+_UUID_PARTS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+
+@compiles(api_value)
+def _api_value_sqlite(element: api_value, compiler: SQLCompiler, **kw: Any) -> str:
+    column = _column(element)
+    value = compiler.process(column, **kw)
+    kind = column.type
+    if _is_datetime(column):
+        # Stored as `YYYY-MM-DD HH:MM:SS.ffffff`, always with six decimals.
+        full = f"replace({value}, ' ', 'T') || 'Z'"
+        if isinstance(element, api_timestamp):
+            return full
+        whole = f"replace(substr({value}, 1, 19), ' ', 'T') || 'Z'"
+        return f"CASE WHEN substr({value}, 20) = '.000000' THEN {whole} ELSE {full} END"
+    if isinstance(kind, sa.Boolean):
+        return f"json(CASE {value} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)"
+    if isinstance(kind, sa.Float):
+        # SQLite's JSON writes 15 digits; 20 give back every double exactly.
+        return f"json(CASE WHEN {value} IS NOT NULL THEN printf('%!.20g', {value}) END)"
+    if isinstance(kind, sa.Numeric):
+        return f"CASE WHEN {value} IS NOT NULL THEN printf('%.{kind.scale or 0}f', {value}) END"
+    if isinstance(kind, sa.Uuid):
+        # Stored as 32 hexadecimal digits.
+        parts = (f"substr({value}, {start}, {length})" for start, length in _UUID_PARTS)
+        return "lower(" + " || '-' || ".join(parts) + ")"
+    if isinstance(kind, sa.JSON):
+        return f"json({value})"
+    return value
+
+
+@compiles(api_value, "postgresql")
+def _api_value_postgresql(element: api_value, compiler: SQLCompiler, **kw: Any) -> str:
+    column = _column(element)
+    value = compiler.process(column, **kw)
+    kind = column.type
+    if _is_datetime(column):
+        utc = f"({value} AT TIME ZONE 'UTC')"
+        full = f"""to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+        if isinstance(element, api_timestamp):
+            return full
+        whole = f"""to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+        return f"CASE WHEN date_trunc('second', {value}) = {value} THEN {whole} ELSE {full} END"
+    if (isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float)) or isinstance(kind, sa.Uuid):
+        # NUMERIC(12, 2) writes its two places; a UUID its dashes.
+        return f"({value})::text"
+    return value

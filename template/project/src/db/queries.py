@@ -15,6 +15,7 @@ import binascii
 import datetime as dt
 import json
 import math
+import typing
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -22,6 +23,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from src.db import dialect
@@ -85,6 +87,53 @@ def read_statement(table: sa.Table, **refs: sa.Table) -> sa.Select[Any]:
         source = source.outerjoin(parent, parent.c.id == table.c[column_name])
         columns.append(dialect.row_json(parent).label(column_name.removesuffix("_id")))
     return sa.select(*columns).select_from(source)
+
+
+# The columns every row has whose text is fixed-width (`src.core.schemas.Timestamp`).
+_TIMESTAMPS = frozenset({"created_at", "updated_at"})
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of a nested reference's field (`CustomerRow`, or `CustomerRow | None`)."""
+    candidates = [annotation, *typing.get_args(annotation)]
+    return next((kind for kind in candidates if isinstance(kind, type) and issubclass(kind, BaseModel)), None)
+
+
+def _api_object(source: sa.FromClause, model: type[BaseModel], nested: Mapping[str, sa.FromClause]) -> Any:
+    """`json_object(...)` of `model`'s fields, in its order, from `source`'s columns (and the
+    `nested` sources of its references); None if a field is neither."""
+    pairs: list[sa.ColumnElement[Any]] = []
+    for name, field in model.model_fields.items():
+        if name in nested:
+            parent, parent_model = nested[name], _nested_model(field.annotation)
+            inner = None if parent_model is None else _api_object(parent, parent_model, {})
+            if inner is None:
+                return None
+            value: sa.ColumnElement[Any] = sa.case((parent.c.id.is_(None), sa.null()), else_=inner)
+        elif name in source.c:
+            column = source.c[name]
+            value = dialect.api_timestamp(column) if name in _TIMESTAMPS else dialect.api_value(column)
+        else:
+            return None
+        pairs += [sa.literal_column(f"'{name}'"), value]
+    return dialect.json_object(*pairs)
+
+
+def json_read_statement(table: sa.Table, model: type[BaseModel], **refs: sa.Table) -> sa.Select[Any] | None:
+    """A row of `table` as `model` shows it, built by the database as JSON text (the column
+    `json_`, beside the row's `id`): what the response model would write, without Python
+    parsing, validating and writing it again. None when the model shows something no column
+    holds (the rows are then read as `read_statement` reads them)."""
+    source: sa.FromClause = table
+    nested: dict[str, sa.FromClause] = {}
+    for column_name, referenced in refs.items():
+        parent = referenced.alias(f"ref_{column_name}")
+        source = source.outerjoin(parent, parent.c.id == table.c[column_name])
+        nested[column_name.removesuffix("_id")] = parent
+    built = _api_object(table, model, nested)
+    if built is None:
+        return None
+    return sa.select(table.c.id, sa.cast(built, sa.Text).label("json_")).select_from(source)
 
 
 def _order(column: sa.ColumnElement[Any], descending: bool) -> sa.ColumnElement[Any]:
