@@ -131,9 +131,10 @@ def named(domain: Domain, field: dict[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def renders(project: Project, domain: Domain) -> Iterator[Callable[..., Path]]:
-    """`render(name, data, exclude=())`: the domain rendered with `data` at its template version
-    into a scratch folder `name`, until the block ends. Its answers keep recording its template's
-    location as they do."""
+    """`render(name, data, exclude=(), answers_file=...)`: the domain rendered with `data` at its
+    template version into a scratch folder `name` (its answers in `answers_file`, the domain's own
+    by default), until the block ends. Its answers keep recording its template's location as
+    they do."""
     # Copier is loaded only now, once every check has passed: a refusal answers without it.
     with interrupts.deferred():
         from fastapi_domains import render  # noqa: PLC0415
@@ -145,8 +146,10 @@ def renders(project: Project, domain: Domain) -> Iterator[Callable[..., Path]]:
         tempfile.TemporaryDirectory(prefix="fastapi-domains-") as scratch,
     ):
 
-        def render_into(name: str, data: dict[str, Any], exclude: Sequence[str] = ()) -> Path:
-            render.render(template, Path(scratch) / name, data, answers_file=domain.answers_file, exclude=exclude)
+        def render_into(
+            name: str, data: dict[str, Any], exclude: Sequence[str] = (), answers_file: str = domain.answers_file
+        ) -> Path:
+            render.render(template, Path(scratch) / name, data, answers_file=answers_file, exclude=exclude)
             return Path(scratch) / name
 
         yield render_into
