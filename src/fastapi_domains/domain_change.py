@@ -206,14 +206,24 @@ def without_migrations(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def change_fields(
-    project: Project, domain: Domain, fields: list[dict], change: dict, *, doing: str, dry_run: bool
+    project: Project,
+    domain: Domain,
+    fields: list[dict],
+    change: dict,
+    *,
+    doing: str,
+    dry_run: bool,
+    replacing: str | None = None,
 ) -> int:
     """Re-render the domain with `fields` and `change` appended to its changes, and write the
-    change's migration; `doing` says what it does (`adding phone to the domain customers`)."""
+    change's migration (deleting the migration it is `replacing`, if any); `doing` says what it
+    does (`adding phone to the domain customers`)."""
     working_copy.require_git(project.root)
     changed = {"fields": fields, "changes": [*domain.answers.get("changes", []), change]}
     migration, text, result = rerender(project, domain, changed, change)
-    files = {**result.files, migration: text}
+    files: dict[str, bytes | None] = {**result.files, migration: text}
+    if replacing is not None:
+        files[replacing] = None
     if dry_run:
         print_plan(project, doing, files, migration, result.conflicts)
         return 0
