@@ -25,7 +25,7 @@ import yaml
 
 from tests import support
 from tests.field_scenario import OPENAPI, ROUTER_TESTS_NOTE, SERVICE_DOCSTRING, Shop
-from tests.test_cli_domain import cli
+from tests.test_cli_domain import cli, tree
 from tests.test_cli_field_refusals import assert_refused
 
 # A module of the team's own in a domain's folder: a rename moves it as it is.
@@ -206,6 +206,7 @@ CHANGES = {
         no_way_back="customer.tier: 2 row(s) hold values converted by an expression that has no way back; "
         "empty the table or restore a backup first",
     ),
+    "int to float": Change(("customers", "tier:float"), "customers", "customer", row=field_to("tier", float)),
     "str to text": Change(("order_items", "title:text"), "order_items", "order_item"),
     "enum value added": Change(
         ("order_items", "status:enum:draft|paid|sent"), "order_items", "order_item",
@@ -374,3 +375,41 @@ def test_domain_rename(shop: Shop) -> None:
         commit = yaml.safe_load((shop.root / answers_file).read_text())["_commit"]
         support.copier_cli("update", "--trust", "--defaults", "--vcs-ref", commit, "-a", answers_file, cwd=shop.root)
         assert support.git(shop.root, "status", "--porcelain").stdout == "", f"copier update of {domain} changed files"
+
+
+def test_a_field_added_right_after_its_removal_may_be_a_rename(shop: Shop) -> None:
+    """`field remove clients full_name`, then `field add clients name:str`: asked whether it was a
+    rename (refused without a terminal, naming --yes and --no-rename); --yes makes one rename
+    migration in place of the removal's, and the rows keep their values."""
+    rows = shop.rows("clients", "client")
+    before = shop.migrations()
+    shop.cli("field", "remove", "clients", "full_name", "--yes")
+    (removal,) = set(shop.migrations()) - set(before)
+    support.commit_all(shop.root, "Remove full_name")
+    # Counted in the database holding rows, through the service's environment, as the CLI in it does.
+    unchanged = tree(shop.root)
+    refused = shop.cli("field", "add", "clients", "name:str", check=False)
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        "fastapi-domains: error: clients.full_name was just removed (its migration is not applied yet) and name has "
+        "its spec: answer 'Was clients.full_name renamed to name?' with --yes (a rename: the values kept) or "
+        "--no-rename (a new, empty column)\n"
+    )
+    assert tree(shop.root) == unchanged
+    result = shop.cli("field", "add", "clients", "name:str", "--yes")
+    assert f"D alembic/versions/{removal}" in result.stdout
+    after = shop.migrations()
+    (written,) = set(after) - set(before)
+    assert written.endswith("_rename_client_full_name.py")
+    shop.migrate(shop.rows_url, ("upgrade", "head"))
+    assert shop.rows("clients", "client") == renamed(rows, "full_name", "name")
+    shop.migrate(shop.rows_url, ("downgrade", "-1"), ("upgrade", "head"))
+    assert shop.rows("clients", "client") == renamed(rows, "full_name", "name")
+    shop.lint()
+    shop.python("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/clients", "tests/contract/test_migrations.py")
+    support.commit_all(shop.root, "full_name is name")
+    commit = yaml.safe_load((shop.root / ".copier/domain-clients.yml").read_text())["_commit"]
+    support.copier_cli(
+        "update", "--trust", "--defaults", "--vcs-ref", commit, "-a", ".copier/domain-clients.yml", cwd=shop.root
+    )
+    assert support.git(shop.root, "status", "--porcelain").stdout == "", "copier update of the domain changed files"
