@@ -14,6 +14,7 @@ upgrade head`, or the downgrade refused where it cannot restore the values), the
 still there, lint, the domain's tests and the migration checks pass, and `copier update` of the
 domain at its version changes nothing."""
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import pytest
 import yaml
 
+from fastapi_domains.fields import Field
 from tests import support
 from tests.field_scenario import OPENAPI, ROUTER_TESTS_NOTE, SERVICE_DOCSTRING, Shop
 from tests.test_cli_domain import cli, tree
@@ -322,6 +324,9 @@ def test_domain_rename(shop: Shop) -> None:
     other edits (a note in its router tests, a module of the team's own) are carried over as they are."""
     (shop.root / "src/customers/acme.py").write_text(ACME_MODULE)
     every = {"customers": shop.rows("customers", "customer"), "order_items": shop.rows("order_items", "order_item")}
+    # The field of order_items that references customers (buyer_id once the field renames ran).
+    items_answers = yaml.safe_load((shop.root / ".copier/domain-order_items.yml").read_text())
+    reference = next(field["name"] for field in items_answers["fields"] if field["type"] == "ref")
     before = shop.migrations()
 
     result = shop.cli("rename", "customers", "clients", "--yes", check=False)
@@ -357,7 +362,7 @@ def test_domain_rename(shop: Shop) -> None:
     client = json.loads(shop.python("-c", CONSTRAINT_NAMES, "client", url=shop.rows_url).stdout)
     assert "pk_client" in client and not [name for name in client if "customer" in name], client
     items = json.loads(shop.python("-c", CONSTRAINT_NAMES, "order_item", url=shop.rows_url).stdout)
-    assert "fk_order_item_buyer_id_client" in items and not [name for name in items if "customer" in name], items
+    assert f"fk_order_item_{reference}_client" in items and not [name for name in items if "customer" in name], items
     shop.migrate(shop.rows_url, ("downgrade", "-1"), ("upgrade", "head"))
     assert {domain: shop.rows(*renamed[domain]) for domain in every} == every
 
@@ -378,36 +383,39 @@ def test_domain_rename(shop: Shop) -> None:
 
 
 def test_a_field_added_right_after_its_removal_may_be_a_rename(shop: Shop) -> None:
-    """`field remove clients full_name`, then `field add clients name:str`: asked whether it was a
-    rename (refused without a terminal, naming --yes and --no-rename); --yes makes one rename
-    migration in place of the removal's, and the rows keep their values."""
+    """`field remove` of the clients' first field, then `field add clients display_name` of its spec: asked
+    whether it was a rename (refused without a terminal, naming --yes and --no-rename); --yes makes
+    one rename migration in place of the removal's, and the rows keep their values."""
+    first = yaml.safe_load((shop.root / ".copier/domain-clients.yml").read_text())["fields"][0]
+    old = first["name"]
+    spec = dataclasses.replace(Field.from_answer(first), name="display_name").spec()
     rows = shop.rows("clients", "client")
     before = shop.migrations()
-    shop.cli("field", "remove", "clients", "full_name", "--yes")
+    shop.cli("field", "remove", "clients", old, "--yes")
     (removal,) = set(shop.migrations()) - set(before)
-    support.commit_all(shop.root, "Remove full_name")
+    support.commit_all(shop.root, f"Remove {old}")
     # Counted in the database holding rows, through the service's environment, as the CLI in it does.
     unchanged = tree(shop.root)
-    refused = shop.cli("field", "add", "clients", "name:str", check=False)
+    refused = shop.cli("field", "add", "clients", spec, check=False)
     assert (refused.returncode, refused.stdout) == (1, "")
     assert refused.stderr == (
-        "fastapi-domains: error: clients.full_name was just removed (its migration is not applied yet) and name has "
-        "its spec: answer 'Was clients.full_name renamed to name?' with --yes (a rename: the values kept) or "
-        "--no-rename (a new, empty column)\n"
+        f"fastapi-domains: error: clients.{old} was just removed (its migration is not applied yet) and display_name "
+        f"has its spec: answer 'Was clients.{old} renamed to display_name?' with --yes (a rename: the values kept) "
+        "or --no-rename (a new, empty column)\n"
     )
     assert tree(shop.root) == unchanged
-    result = shop.cli("field", "add", "clients", "name:str", "--yes")
+    result = shop.cli("field", "add", "clients", spec, "--yes")
     assert f"D alembic/versions/{removal}" in result.stdout
     after = shop.migrations()
     (written,) = set(after) - set(before)
-    assert written.endswith("_rename_client_full_name.py")
+    assert written.endswith(f"_rename_client_{old}.py")
     shop.migrate(shop.rows_url, ("upgrade", "head"))
-    assert shop.rows("clients", "client") == renamed(rows, "full_name", "name")
+    assert shop.rows("clients", "client") == renamed(rows, old, "display_name")
     shop.migrate(shop.rows_url, ("downgrade", "-1"), ("upgrade", "head"))
-    assert shop.rows("clients", "client") == renamed(rows, "full_name", "name")
+    assert shop.rows("clients", "client") == renamed(rows, old, "display_name")
     shop.lint()
     shop.python("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/clients", "tests/contract/test_migrations.py")
-    support.commit_all(shop.root, "full_name is name")
+    support.commit_all(shop.root, f"{old} is display_name")
     commit = yaml.safe_load((shop.root / ".copier/domain-clients.yml").read_text())["_commit"]
     support.copier_cli(
         "update", "--trust", "--defaults", "--vcs-ref", commit, "-a", ".copier/domain-clients.yml", cwd=shop.root
