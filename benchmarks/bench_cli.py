@@ -129,8 +129,9 @@ def rows(template: Path, root: Path, with_check: bool) -> list[Row]:
             "shop"),
         Row("`field rename customers name email` (a taken name, refused)", 0.5,
             ("field", "rename", "customers", "name", "email"), "shop", changes=False, exit_code=1),
+        # The hand edit ends service.py, whose last line the rename changes: it stops at that conflict.
         Row("`rename customers clients` (order_items reference it)", 2.5,
-            ("rename", "customers", "clients", "--yes"), "shop"),
+            ("rename", "customers", "clients", "--yes"), "shop", exit_code=None),
         Row("`rename customers order_items` (a taken name, refused)", 0.5,
             ("rename", "customers", "order_items", "--yes"), "shop", changes=False, exit_code=1),
         Row("`remove order_items`", 1.0, ("remove", "order_items", "--yes"), "shop"),
