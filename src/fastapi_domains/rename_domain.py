@@ -98,13 +98,13 @@ def handle(args: argparse.Namespace) -> int:
         )
     working_copy.require_git(project.root)
     renamed_names = constraint_renames(domain, renamed, referencing)
-    sequence = {"old": f"{domain.table}_id_seq", "new": f"{renamed.table}_id_seq"}
     extra: dict[str, object] = {
         "renamed_from": {"domain_name": domain.name, "table_name": domain.table},
         "renamed": renamed_names,
     }
     if str(domain.answers["pk_type"]) == "int" and domain.table != renamed.table:
-        extra["sequence"] = sequence
+        # PostgreSQL names an int key's sequence after its table (<table>_id_seq).
+        extra["sequence"] = {"old": f"{domain.table}_id_seq", "new": f"{renamed.table}_id_seq"}
     slug = f"rename_table_{domain.table}" if domain.table != renamed.table else f"rename_domain_{domain.name}"
     change = new_change(project, "rename_domain", domain=renamed, slug=slug, **extra)
     renamed = Domain(renamed.name, renamed.answers | {"changes": [*domain.answers.get("changes", []), change]})
