@@ -131,10 +131,10 @@ class Shop:
     cycle_url: str  # a database for the migrations' round trips
     suite_url: str  # where the service's own suite makes its scratch databases
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """The CLI in the service, whose environment and database (the one holding rows) it counts in."""
         counting = {"DATABASE_URL": self.rows_url, "UV_PROJECT_ENVIRONMENT": str(self.env.root)}
-        return cli(*args, cwd=self.root, env=counting)
+        return cli(*args, cwd=self.root, env=counting, check=check)
 
     def python(self, *args: str, url: str | None = None) -> subprocess.CompletedProcess:
         environment = {"DATABASE_URL": url or self.cycle_url, "TEST_DATABASE_URL": self.suite_url}

@@ -14,7 +14,9 @@ upgrade head`, or the downgrade refused where it cannot restore the values), the
 still there, lint, the domain's tests and the migration checks pass, and `copier update` of the
 domain at its version changes nothing."""
 
+import dataclasses
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,9 +24,14 @@ from dataclasses import dataclass
 import pytest
 import yaml
 
+from fastapi_domains.fields import Field
 from tests import support
 from tests.field_scenario import OPENAPI, ROUTER_TESTS_NOTE, SERVICE_DOCSTRING, Shop
-from tests.test_cli_domain import cli
+from tests.test_cli_domain import cli, tree
+from tests.test_cli_field_refusals import assert_refused
+
+# A module of the team's own in a domain's folder: a rename moves it as it is.
+ACME_MODULE = '"""Acme\'s loyalty rules."""\n\nPOINTS_PER_ORDER = 10\n'
 
 # The order items as the API lists them, from the database holding rows.
 READ_ORDER_ITEMS = """
@@ -201,6 +208,7 @@ CHANGES = {
         no_way_back="customer.tier: 2 row(s) hold values converted by an expression that has no way back; "
         "empty the table or restore a backup first",
     ),
+    "int to float": Change(("customers", "tier:float"), "customers", "customer", row=field_to("tier", float)),
     "str to text": Change(("order_items", "title:text"), "order_items", "order_item"),
     "enum value added": Change(
         ("order_items", "status:enum:draft|paid|sent"), "order_items", "order_item",
@@ -286,3 +294,130 @@ LATER_RENAMES = {"enum": Rename("order_items", "order_item", "status", "state", 
 @pytest.mark.parametrize("rename", LATER_RENAMES.values(), ids=LATER_RENAMES.keys())
 def test_field_rename_after_the_changes(shop: Shop, rename: Rename) -> None:
     test_field_rename(shop, rename)
+
+
+# `rename` refused, each with one line and the tree unchanged (the service has customers and order_items).
+RENAME_REFUSALS = {
+    "unknown domain": (("nobody", "clients"), "the service has no domain 'nobody' (its domains: "),
+    "same name": (("customers", "customers"), "the domain 'customers' has that name already"),
+    "name taken": (("customers", "order_items"), "the domain 'order_items' exists already"),
+    "name reserved": (("customers", "health"), "domain name 'health' is reserved"),
+    "name of a module": (("customers", "core"), "domain name 'core' is reserved"),
+    "name invalid": (("customers", "Clients"), "domain name 'Clients' must be lowercase snake_case"),
+    "no terminal": (("customers", "clients"), "rename changes the routes /customers to /clients; confirm with --yes"),
+}
+
+
+@pytest.mark.parametrize(("args", "message"), RENAME_REFUSALS.values(), ids=RENAME_REFUSALS.keys())
+def test_domain_rename_refusals(shop: Shop, args: tuple[str, ...], message: str) -> None:
+    assert_refused(shop.root, ("rename", *args), message)
+
+
+def keep_the_users_side(text: str) -> str:
+    """A file's conflicts resolved as the user would here: their side kept."""
+    return re.sub(r"<<<<<<< before updating\n(.*?)=======\n.*?>>>>>>> after updating\n", r"\1", text, flags=re.S)
+
+
+def test_domain_rename(shop: Shop) -> None:
+    """customers becomes clients; order_items reference it. The service's docstring, edited by hand
+    where the rename changes it too, stops the rename at a conflict, which the user resolves; the
+    other edits (a note in its router tests, a module of the team's own) are carried over as they are."""
+    (shop.root / "src/customers/acme.py").write_text(ACME_MODULE)
+    every = {"customers": shop.rows("customers", "customer"), "order_items": shop.rows("order_items", "order_item")}
+    # The field of order_items that references customers (buyer_id once the field renames ran).
+    items_answers = yaml.safe_load((shop.root / ".copier/domain-order_items.yml").read_text())
+    reference = next(field["name"] for field in items_answers["fields"] if field["type"] == "ref")
+    before = shop.migrations()
+
+    result = shop.cli("rename", "customers", "clients", "--yes", check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "fastapi-domains: renaming the domain customers to clients (at its template version "
+    )
+    assert "stopped at conflicts in " in result.stderr and "\n  src/clients/service.py\n" in result.stderr
+    assert "uv run alembic upgrade head" in result.stderr
+    assert_refused(
+        shop.root, ("rename", "order_items", "items", "--yes"), "unresolved conflicts (src/clients/service.py)"
+    )
+    service = shop.root / "src/clients/service.py"
+    service.write_text(keep_the_users_side(service.read_text()))
+    shop.cli("openapi")
+
+    after = shop.migrations()
+    (written,) = set(after) - set(before)
+    assert {name: after[name] for name in before} == before, "an earlier migration was rewritten or deleted"
+    assert written.endswith("_rename_table_customer.py")
+    assert not (shop.root / "src/customers").exists() and not (shop.root / "tests/customers").exists()
+    assert not (shop.root / ".copier/domain-customers.yml").exists()
+    answers = yaml.safe_load((shop.root / ".copier/domain-clients.yml").read_text())
+    derived = {"domain_name": "clients", "entity_name": "client", "entity_class": "Client", "table_name": "client"}
+    assert {key: answers[key] for key in derived} == derived and answers["env_prefix"] == "CLIENTS_"
+    assert service.read_text().startswith(SERVICE_DOCSTRING)
+    assert (shop.root / "tests/clients/test_router.py").read_text().endswith(ROUTER_TESTS_NOTE)
+    assert (shop.root / "src/clients/acme.py").read_text() == ACME_MODULE
+
+    shop.migrate(shop.rows_url, ("upgrade", "head"))
+    renamed = {"customers": ("clients", "client"), "order_items": ("order_items", "order_item")}
+    assert {domain: shop.rows(*renamed[domain]) for domain in every} == every
+    client = json.loads(shop.python("-c", CONSTRAINT_NAMES, "client", url=shop.rows_url).stdout)
+    assert "pk_client" in client and not [name for name in client if "customer" in name], client
+    items = json.loads(shop.python("-c", CONSTRAINT_NAMES, "order_item", url=shop.rows_url).stdout)
+    assert f"fk_order_item_{reference}_client" in items and not [name for name in items if name.endswith("_customer")]
+    shop.migrate(shop.rows_url, ("downgrade", "-1"), ("upgrade", "head"))
+    assert {domain: shop.rows(*renamed[domain]) for domain in every} == every
+
+    shop.lint()
+    shop.python(
+        "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/clients", "tests/order_items", "tests/contract",
+    )  # fmt: skip
+    shop.migrate(shop.cycle_url, ("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"))
+    paths = json.loads(shop.python("-c", OPENAPI).stdout)["paths"]
+    assert any("/clients" in path for path in paths) and not any("/customers" in path for path in paths)
+
+    support.commit_all(shop.root, "Rename customers to clients")
+    for domain in ("clients", "order_items"):
+        answers_file = f".copier/domain-{domain}.yml"
+        commit = yaml.safe_load((shop.root / answers_file).read_text())["_commit"]
+        support.copier_cli("update", "--trust", "--defaults", "--vcs-ref", commit, "-a", answers_file, cwd=shop.root)
+        assert support.git(shop.root, "status", "--porcelain").stdout == "", f"copier update of {domain} changed files"
+
+
+def test_a_field_added_right_after_its_removal_may_be_a_rename(shop: Shop) -> None:
+    """`field remove` of the clients' first field, then `field add clients display_name` of its spec: asked
+    whether it was a rename (refused without a terminal, naming --yes and --no-rename); --yes makes
+    one rename migration in place of the removal's, and the rows keep their values."""
+    first = yaml.safe_load((shop.root / ".copier/domain-clients.yml").read_text())["fields"][0]
+    old = first["name"]
+    spec = dataclasses.replace(Field.from_answer(first), name="display_name").spec()
+    rows = shop.rows("clients", "client")
+    before = shop.migrations()
+    shop.cli("field", "remove", "clients", old, "--yes")
+    (removal,) = set(shop.migrations()) - set(before)
+    support.commit_all(shop.root, f"Remove {old}")
+    # Counted in the database holding rows, through the service's environment, as the CLI in it does.
+    unchanged = tree(shop.root)
+    refused = shop.cli("field", "add", "clients", spec, check=False)
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        f"fastapi-domains: error: clients.{old} was just removed (its migration is not applied yet) and display_name "
+        f"has its spec: answer 'Was clients.{old} renamed to display_name?' with --yes (a rename: the values kept) "
+        "or --no-rename (a new, empty column)\n"
+    )
+    assert tree(shop.root) == unchanged
+    result = shop.cli("field", "add", "clients", spec, "--yes")
+    assert f"D alembic/versions/{removal}" in result.stdout
+    after = shop.migrations()
+    (written,) = set(after) - set(before)
+    assert written.endswith(f"_rename_client_{old}.py")
+    shop.migrate(shop.rows_url, ("upgrade", "head"))
+    assert shop.rows("clients", "client") == renamed(rows, old, "display_name")
+    shop.migrate(shop.rows_url, ("downgrade", "-1"), ("upgrade", "head"))
+    assert shop.rows("clients", "client") == renamed(rows, old, "display_name")
+    shop.lint()
+    shop.python("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/clients", "tests/contract/test_migrations.py")
+    support.commit_all(shop.root, f"{old} is display_name")
+    commit = yaml.safe_load((shop.root / ".copier/domain-clients.yml").read_text())["_commit"]
+    support.copier_cli(
+        "update", "--trust", "--defaults", "--vcs-ref", commit, "-a", ".copier/domain-clients.yml", cwd=shop.root
+    )
+    assert support.git(shop.root, "status", "--porcelain").stdout == "", "copier update of the domain changed files"

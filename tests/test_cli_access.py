@@ -78,12 +78,13 @@ REFUSALS = {
     "field add to auth": (("field", "add", "auth", "phone:str:optional"), "the domain 'auth' is the service's users"),
     "field remove from auth": (("field", "remove", "auth", "email"), "the domain 'auth' is the service's users"),
     "remove auth": (("remove", "auth"), "the domain 'auth' is the service's users"),
+    "rename auth": (("rename", "auth", "users", "--yes"), "rendered by the template's auth kind at src/auth"),
 }
 
 
 @pytest.mark.parametrize(("args", "message"), REFUSALS.values(), ids=REFUSALS.keys())
 def test_refusals(service: Path, args: tuple[str, ...], message: str) -> None:
-    if args[0] not in ("field", "remove"):
+    if args[0] not in ("field", "remove", "rename"):
         args = ("domain", *args, "--no-input")
     assert_refused(service, args, message)
 
@@ -198,3 +199,13 @@ def test_the_contract_test_names_both_domains_when_an_access_is_tightened_later(
     answers_file.write_text(answers_file.read_text().replace("access: authenticated", "access: owner"))
     failed = support.run(service_env.tool("python"), *contract, cwd=service, check=False)
     assert "leaks.vault_id references vaults, whose rows are private to their owners" in failed.stdout
+
+
+def test_renaming_an_owner_domain_renames_its_owner_key(service: Path) -> None:
+    """orders (access owner) becomes purchases: the owner column's foreign key and index follow."""
+    result = cli("rename", "orders", "purchases", "--dry-run", cwd=service)
+    for old, new in (
+        ("fk_order_owner_id_user", "fk_purchase_owner_id_user"),
+        ("ix_order_owner_id", "ix_purchase_owner_id"),
+    ):
+        assert f'            "{old}",\n            "{new}",\n' in result.stdout

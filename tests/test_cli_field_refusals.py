@@ -204,6 +204,7 @@ COMMANDS = {
     "field rename": ("field", "rename", "customers", "name", "full_name"),
     "field change": ("field", "change", "customers", "name:str:unique"),
     "remove": ("remove", "order_items", "--yes"),
+    "rename": ("rename", "customers", "clients", "--yes"),
 }
 
 
@@ -230,7 +231,7 @@ def test_answers_missing_an_answer_are_refused(copy_of_service: Path, args: tupl
     assert_refused(copy_of_service, args, "lacks the answer table_name")
 
 
-@pytest.mark.parametrize("command", ["field add", "field remove", "field rename", "field change"])
+@pytest.mark.parametrize("command", ["field add", "field remove", "field rename", "field change", "rename"])
 def test_fields_of_a_service_outside_git_are_refused(copy_of_service: Path, command: str) -> None:
     """Copier merges edits with git; `remove` deletes files and needs none."""
     shutil.rmtree(copy_of_service / ".git")
@@ -277,6 +278,9 @@ def test_dry_run_prints_the_files_and_the_migration_and_writes_nothing(service: 
     listed = re.findall(r"^  ([AMD]) (\S+)$", result.stdout, re.M)
     if args[0] == "remove":
         assert ("D", "src/order_items/router.py") in listed and ("D", ".copier/domain-order_items.yml") in listed
+    elif args[0] == "rename":
+        assert ("D", "src/customers/router.py") in listed and ("A", "src/clients/router.py") in listed
+        assert ("A", ".copier/domain-clients.yml") in listed and ("M", "src/order_items/schemas.py") in listed
     else:
         assert ("M", f".copier/domain-{args[2]}.yml") in listed and ("M", f"src/{args[2]}/models.py") in listed
 

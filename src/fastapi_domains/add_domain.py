@@ -8,7 +8,6 @@ the service as it was.
 """
 
 import argparse
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,6 +17,7 @@ import yaml
 from fastapi_domains import access, contract, domain_answers, external_domain, interrupts, migrations, names, terminal
 from fastapi_domains.errors import CliError
 from fastapi_domains.fields import REF, TYPES, Field, FieldError, parse_fields
+from fastapi_domains.free_names import check_free
 from fastapi_domains.project import DOMAIN_ANSWERS_DIR, Project, load_project
 from fastapi_domains.template_source import template_source
 
@@ -43,7 +43,6 @@ access (needs a service made with auth=jwt):
   (public < writes < authenticated < owner): reads nest the row pointed to.
 """
 NO_FIELDS = "no fields given: add one --field FIELD:TYPE[:optional][:unique] per field"
-_TABLENAME = re.compile(r"""__tablename__\s*=\s*["']([^"']+)["']""")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -265,49 +264,6 @@ def summary(domain: str, entity: str, fields: list[Field]) -> str:
     lines = [f"Domain {domain} (entity {entity}, table {entity}) with fields:"]
     lines += [f"  {field.spec()}" for field in fields]
     return "\n".join(lines)
-
-
-def check_free(project: Project, domain: str, entity: str) -> None:
-    """The domain, its folders and its table must not exist yet. A folder that holds no files but
-    bytecode (`__pycache__/`, which a server's reload leaves after `git clean`) is no domain."""
-    root = project.root
-    answers_file = f"{DOMAIN_ANSWERS_DIR}/domain-{domain}.yml"
-    if (root / answers_file).exists():
-        raise CliError(f"the domain {domain!r} exists already ({answers_file})")
-    for folder in (Path("src") / domain, Path("tests") / domain):
-        held = held_files(root / folder)
-        if held:
-            more = f" and {len(held) - 3} more" if len(held) > 3 else ""
-            raise CliError(
-                f"{folder.as_posix()}/ is in the way of the domain {domain!r}: it holds {', '.join(held[:3])}{more} "
-                "(no domain's answers name it); move it away or choose another name"
-            )
-        if (root / folder).exists() and not (root / folder).is_dir():
-            raise CliError(f"{folder.as_posix()} is a file in the way of the domain {domain!r}; move it away")
-    # `src.<domain>` and `tests.<domain>` become packages: no module may hold the name already.
-    modules = {path.stem for path in (root / "src").glob("*") if path.suffix == ".py" or held_files(path)}
-    modules |= {path.stem for path in (root / "tests").glob("*.py")}
-    if domain in modules:
-        raise CliError(f"the service already has a module named {domain!r}; choose another domain name")
-    # The service's own tables (src/models.py: idempotency_key) and every domain's.
-    tables = {
-        match.group(1)
-        for models in [*(root / "src").glob("models.py"), *(root / "src").glob("*/models.py")]
-        for match in _TABLENAME.finditer(models.read_text())
-    }
-    if entity in tables:
-        raise CliError(f"the table {entity!r} exists already; choose another name or pass --entity")
-
-
-def held_files(folder: Path) -> list[str]:
-    """The files under `folder` (relative to it, sorted), bytecode and its caches left out."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".pyo"}
-    )
 
 
 def render_into(project: Project, source: str, data: dict[str, object]) -> list[Path]:

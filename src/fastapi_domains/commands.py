@@ -23,6 +23,7 @@ from fastapi_domains import (
     new_service,
     openapi,
     remove_domain,
+    rename_domain,
     update,
 )
 from fastapi_domains.errors import CliError
@@ -35,6 +36,7 @@ COMMANDS: tuple = (
     add_task,
     field_commands,
     remove_domain,
+    rename_domain,
     list_domains,
     update,
     check,

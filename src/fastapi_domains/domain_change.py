@@ -131,9 +131,10 @@ def named(domain: Domain, field: dict[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def renders(project: Project, domain: Domain) -> Iterator[Callable[..., Path]]:
-    """`render(name, data, exclude=())`: the domain rendered with `data` at its template version
-    into a scratch folder `name`, until the block ends. Its answers keep recording its template's
-    location as they do."""
+    """`render(name, data, exclude=(), answers_file=...)`: the domain rendered with `data` at its
+    template version into a scratch folder `name` (its answers in `answers_file`, the domain's own
+    by default), until the block ends. Its answers keep recording its template's location as
+    they do."""
     # Copier is loaded only now, once every check has passed: a refusal answers without it.
     with interrupts.deferred():
         from fastapi_domains import render  # noqa: PLC0415
@@ -145,8 +146,10 @@ def renders(project: Project, domain: Domain) -> Iterator[Callable[..., Path]]:
         tempfile.TemporaryDirectory(prefix="fastapi-domains-") as scratch,
     ):
 
-        def render_into(name: str, data: dict[str, Any], exclude: Sequence[str] = ()) -> Path:
-            render.render(template, Path(scratch) / name, data, answers_file=domain.answers_file, exclude=exclude)
+        def render_into(
+            name: str, data: dict[str, Any], exclude: Sequence[str] = (), answers_file: str = domain.answers_file
+        ) -> Path:
+            render.render(template, Path(scratch) / name, data, answers_file=answers_file, exclude=exclude)
             return Path(scratch) / name
 
         yield render_into
@@ -203,14 +206,24 @@ def without_migrations(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def change_fields(
-    project: Project, domain: Domain, fields: list[dict], change: dict, *, doing: str, dry_run: bool
+    project: Project,
+    domain: Domain,
+    fields: list[dict],
+    change: dict,
+    *,
+    doing: str,
+    dry_run: bool,
+    replacing: str | None = None,
 ) -> int:
     """Re-render the domain with `fields` and `change` appended to its changes, and write the
-    change's migration; `doing` says what it does (`adding phone to the domain customers`)."""
+    change's migration (deleting the migration it is `replacing`, if any); `doing` says what it
+    does (`adding phone to the domain customers`)."""
     working_copy.require_git(project.root)
     changed = {"fields": fields, "changes": [*domain.answers.get("changes", []), change]}
     migration, text, result = rerender(project, domain, changed, change)
-    files = {**result.files, migration: text}
+    files: dict[str, bytes | None] = {**result.files, migration: text}
+    if replacing is not None:
+        files[replacing] = None
     if dry_run:
         print_plan(project, doing, files, migration, result.conflicts)
         return 0

@@ -4,9 +4,9 @@ a domain's fields changed as if they had been there (or not) from the start, wit
 import argparse
 from pathlib import Path
 
-from fastapi_domains import access, domain_answers, field_shape, names, rows
+from fastapi_domains import access, domain_answers, field_shape, migrations, names, renamed_or_new, rows
 from fastapi_domains.add_domain import FIELD_GRAMMAR, resolve_references
-from fastapi_domains.domain_change import Domain, change_fields, load_domain, new_change, references_to
+from fastapi_domains.domain_change import Domain, change_fields, load_domain, named, new_change, references_to
 from fastapi_domains.errors import CliError
 from fastapi_domains.field_defaults import DefaultError, parse_default
 from fastapi_domains.fields import REF, Field, FieldError, parse_fields
@@ -19,6 +19,11 @@ ADD_HELP = f"""\
 A required field needs --default VALUE: the table may have rows, and the migration fills them
 with it (then drops the column's default, as the model has none). With `unique`, the migration
 fails on a table whose rows would then hold duplicates.
+
+Right after `field remove` of a field with the same spec but its name, whose migration is not
+applied yet, one field added may be that field renamed: the command asks "Was DOMAIN.OLD renamed
+to NEW?". Yes turns the pair into one rename, the values kept (the removal's migration is replaced
+by the rename's); without a terminal, answer with --yes or --no-rename.
 
 examples:
   fastapi-domains field add customers phone:str:optional
@@ -51,6 +56,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("domain", metavar="DOMAIN", help="the domain, e.g. customers")
     add.add_argument("specs", nargs="+", metavar="SPEC", help="a field as in `domain --field`, e.g. phone:str:optional")
     add.add_argument("--default", metavar="VALUE", help="the value a required field gets in the rows the table has")
+    answer = add.add_mutually_exclusive_group()
+    answer.add_argument(
+        "--yes",
+        action="store_true",
+        help="right after `field remove` of a field like it: it was renamed, keep its values",
+    )
+    answer.add_argument(
+        "--no-rename", action="store_true", help="right after `field remove` of a field like it: it is a new field"
+    )
     add.set_defaults(handler=handle_add)
     remove = actions.add_parser(
         "remove",
@@ -89,6 +103,11 @@ def handle_add(args: argparse.Namespace) -> int:
         names.check_identifier_lengths(domain.table, [field.name for field in added], foreign_keys)
     except (FieldError, names.InvalidNameError) as error:
         raise CliError(str(error)) from error
+    removal = None if args.no_rename else renamed_or_new.removal_to_undo(project, domain, added)
+    if removal is not None and renamed_or_new.was_renamed(
+        domain, removal, added[0].name, yes=args.yes, no_rename=args.no_rename
+    ):
+        return add_as_rename(project, domain, removal, added[0].name, args)
     defaults = fill_defaults(added, args.default, str(domain.answers["pk_type"]))
     answers = domain_answers.field_answers(added, references, str(domain.answers["pk_type"]))
     slug = f"add_{domain.table}_{'_'.join(field.name for field in added)}"
@@ -97,6 +116,23 @@ def handle_add(args: argparse.Namespace) -> int:
     doing = f"adding {', '.join(field.name for field in added)} to the domain {domain.name}"
     fields = [*domain.answers["fields"], *answers]
     return change_fields(project, domain, fields, change, doing=doing, dry_run=args.dry_run)
+
+
+def add_as_rename(project: Project, domain: Domain, removal: dict, name: str, args: argparse.Namespace) -> int:
+    """The removal the domain's latest change made, and this addition, as one rename: the field
+    back under its new name, and the rename's migration in place of the removal's."""
+    if args.default is not None:
+        raise CliError("--default fills a new column; a rename keeps the column's values: leave --default out")
+    before = Domain(domain.name, domain.answers | {"changes": domain.answers["changes"][:-1]})
+    old = removal["fields"][0]
+    new = field_shape.renamed_field(before, old, name)
+    slug = f"rename_{domain.table}_{old['name']}"
+    change = new_change(project, "rename_field", [new], domain=before, slug=slug, renamed_from=named(before, old))
+    change |= {"down_revision": removal["down_revision"]}
+    doing = f"renaming {old['name']} to {name} in the domain {domain.name} (instead of removing it)"
+    replacing = f"{migrations.VERSIONS_DIR.as_posix()}/{removal['migration_file']}"
+    fields = [*domain.answers["fields"], new]
+    return change_fields(project, before, fields, change, doing=doing, dry_run=args.dry_run, replacing=replacing)
 
 
 def check_clashes(domain: Domain, added: list[Field]) -> None:

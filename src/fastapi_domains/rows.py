@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from src.config import settings
 
 
-async def count(table, column):
+async def count(table, column, value):
     url = make_url(settings.DATABASE_URL)
     where = url.render_as_string(hide_password=True)
     if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
@@ -39,7 +39,8 @@ async def count(table, column):
     rows = sa.table(table, *([sa.column(column)] if column else []))
     query = sa.select(sa.func.count()).select_from(rows)
     if column:
-        query = query.where(rows.c[column].is_not(None))
+        held = rows.c[column] == value if value else rows.c[column].is_not(None)
+        query = query.where(held)
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
@@ -63,15 +64,16 @@ class Count:
     problem: str = ""
 
 
-def count(root: Path, table: str, column: str | None = None) -> Count:
-    """The rows of `table` (holding a value in `column`, if given) in the service's database."""
+def count(root: Path, table: str, column: str | None = None, equal_to: str = "") -> Count:
+    """The rows of `table` (holding a value in `column`, if given: `equal_to`, if given) in the
+    service's database."""
     uv = shutil.which("uv")
     if uv is None:
         return Count(None, problem="uv is not installed")
     environment = os.environ.get("UV_PROJECT_ENVIRONMENT")
     if not ((root / environment) if environment else (root / ".venv")).joinpath("pyvenv.cfg").is_file():
         return Count(None, problem="the service has no environment yet: `uv sync` makes it")
-    command = [uv, "run", "--project", str(root), "--no-sync", "python", "-c", COUNT, table, column or ""]
+    command = [uv, "run", "--project", str(root), "--no-sync", "python", "-c", COUNT, table, column or "", equal_to]
     try:
         done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=TIMEOUT, check=False)  # noqa: S603
     except subprocess.TimeoutExpired:

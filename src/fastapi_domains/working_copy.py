@@ -13,7 +13,7 @@ on that tree would leave, without a scratch repository or a render per step.
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,15 +54,24 @@ def require_git(root: Path) -> None:
         raise CliError(f"{root} is not in a git repository; run `git init && git add -A && git commit` there first")
 
 
-def merge(root: Path, old: dict[str, bytes], new: dict[str, bytes], taken: Iterable[str] = ()) -> Result:
+def merge(
+    root: Path,
+    old: dict[str, bytes],
+    new: dict[str, bytes],
+    taken: Iterable[str] = (),
+    moved: Mapping[str, str] | None = None,
+) -> Result:
     """What Copier's update writes into `root` when the render goes from `old` to `new`; the files
     in `taken` come from the new render whatever the tree holds (the answers file, which Copier
-    writes rather than merges)."""
-    files: dict[str, bytes | None] = {}
+    writes rather than merges). `moved` maps a file's path in both renders to the path the tree
+    holds it at now (a renamed domain's files): its edits are read from there, and that path goes."""
+    moved = moved or {}
+    files: dict[str, bytes | None] = dict.fromkeys(moved.values())
     edited: dict[str, tuple[bytes, bytes, bytes]] = {}
     for name in sorted(old.keys() | new.keys()):
         before, after = old.get(name), new.get(name)
-        current = (root / name).read_bytes() if (root / name).is_file() else None
+        source = root / moved.get(name, name)
+        current = source.read_bytes() if source.is_file() else None
         if after is None:  # Only the last render had it: Copier deletes it, edited or not.
             result = None
         elif name in taken:
@@ -74,10 +83,10 @@ def merge(root: Path, old: dict[str, bytes], new: dict[str, bytes], taken: Itera
         else:  # Both changed it (or both added it): the user's edits go onto the new render.
             edited[name] = (before or b"", current, after)
             continue
-        if result != current:
+        if result != current or name in moved:
             files[name] = result
     merged, conflicts = carry_edits(edited)
-    files.update((name, content) for name, content in merged.items() if content != edited[name][1])
+    files.update((name, content) for name, content in merged.items() if content != edited[name][1] or name in moved)
     return Result(files, conflicts)
 
 
