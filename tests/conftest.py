@@ -61,7 +61,9 @@ def service_env(tmp_path_factory: pytest.TempPathFactory, template: Path) -> sup
     requirements = [*pyproject["project"]["dependencies"], *pyproject["dependency-groups"]["dev"]]
     # Background jobs on either broker: each answer's own dependencies.
     for broker in ("redis", "rabbitmq"):
-        jobs = support.render(template, tmp_path_factory.mktemp("probe") / "svc", jobs=broker, example_domain=False)
+        jobs = support.shared_render(
+            template, tmp_path_factory.mktemp("probe") / "svc", jobs=broker, example_domain=False
+        )
         requirements += tomllib.loads((jobs / "pyproject.toml").read_text())["project"]["dependencies"]
     root = tmp_path_factory.mktemp("service-env") / "venv"
     uv = shutil.which("uv")
@@ -70,6 +72,10 @@ def service_env(tmp_path_factory: pytest.TempPathFactory, template: Path) -> sup
     # With bytecode: every generated suite imports FastAPI, SQLAlchemy and Pydantic anew.
     python = root / "bin" / "python"
     support.run(uv, "pip", "install", "-q", "--compile-bytecode", "--python", python, *requirements, cwd=template)
+    # The CLI and the post-copy task run a service's code (to write openapi.json, to count rows) in
+    # the service's environment: from now on this one, as after a `uv sync`. Without it, each command
+    # would have uv build and compile a fresh one (tests of that case unset it).
+    os.environ["UV_PROJECT_ENVIRONMENT"] = str(root)
     return support.ServiceEnv(root)
 
 

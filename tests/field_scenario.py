@@ -4,10 +4,10 @@ which names its database in a `database_kind` fixture and takes the tests below,
 
 A service gets customers and order_items (a reference), is migrated, gets rows and is committed,
 then its team edits two files by hand without committing. Each field change is then checked: the
-database holding rows migrates and keeps them, the hand edits are still there, lint, the domain's
-tests and the migration checks pass, the migrations go down to base and back, the app's OpenAPI
-shows the change, and `copier update` of the domain at its version changes nothing. Then fields of
-every other type are added with `--default`, the whole suite runs, and the domains are removed
+database holding rows migrates and keeps them, the hand edits are still there and lint passes.
+Fields of every other type are added with `--default`; then, once for all the changes, the whole
+suite runs, the migrations go down to base and back, the app's OpenAPI and `domains` show each
+change, and `copier update` of each domain at its version changes nothing. Then the domains are removed
 (the parent only once its child is gone)."""
 
 import json
@@ -52,7 +52,10 @@ async def main() -> None:
 
 asyncio.run(main())
 """
-SELECT_ROWS = """
+# The state of the database holding rows, in one process: alembic's steps (`["upgrade", "head"]`)
+# and reads (`"read"`: every row of each table through its domain's model, and the table's
+# constraint and index names) in the order given; prints the reads.
+STATE = """
 import asyncio
 import importlib
 import json
@@ -60,22 +63,42 @@ import os
 import sys
 
 import sqlalchemy as sa
+from alembic.config import main as alembic
 
 from src.database import create_engine
 
 
-async def main() -> None:
-    domain, table = sys.argv[1:]
-    rows_of = getattr(importlib.import_module(f"src.{domain}.models"), f"{table}_table")
+def constraint_names(connection: sa.Connection, table: str) -> list[str]:
+    inspector = sa.inspect(connection)
+    found = [inspector.get_pk_constraint(table)["name"]]
+    for kind in ("unique_constraints", "foreign_keys", "indexes", "check_constraints"):
+        found += [item["name"] for item in getattr(inspector, f"get_{kind}")(table)]
+    return sorted(name for name in found if name)
+
+
+async def read(tables: dict[str, str]) -> dict[str, dict]:
     engine = create_engine(os.environ["DATABASE_URL"])
+    state = {}
     async with engine.connect() as connection:
-        rows = (await connection.execute(sa.select(rows_of))).mappings().all()
+        for domain, table in tables.items():
+            rows_of = getattr(importlib.import_module(f"src.{domain}.models"), f"{table}_table")
+            rows = (await connection.execute(sa.select(rows_of))).mappings().all()
+            names = await connection.run_sync(constraint_names, table)
+            state[domain] = {"rows": [dict(row) for row in rows], "constraints": names}
     await engine.dispose()
-    print(json.dumps([dict(row) for row in rows], default=str))
+    return state
 
 
-asyncio.run(main())
+tables, steps = map(json.loads, sys.argv[1:])
+reads = []
+for step in steps:
+    if step == "read":
+        reads.append(asyncio.run(read(tables)))
+    else:
+        alembic(step)
+print(json.dumps(reads, default=str))
 """
+READ = "read"
 OPENAPI = "import json; from src.main import app; print(json.dumps(app.openapi()))"
 
 
@@ -145,9 +168,14 @@ class Shop:
         commands = "; ".join(f"main({list(step)!r})" for step in steps)
         self.python("-c", f"from alembic.config import main; {commands}", url=url)
 
+    def observe(self, tables: dict[str, str], *steps: str | tuple[str, ...]) -> list[dict[str, dict]]:
+        """STATE's steps on the database holding rows: each read, by domain, of `tables` (domain: table)."""
+        arguments = (json.dumps(tables), json.dumps(steps))
+        return json.loads(self.python("-c", STATE, *arguments, url=self.rows_url).stdout)
+
     def rows(self, domain: str, table: str) -> list[dict[str, Any]]:
         """The rows of the database that holds rows, read through the domain's model."""
-        return json.loads(self.python("-c", SELECT_ROWS, domain, table, url=self.rows_url).stdout)
+        return self.observe({domain: table}, READ)[0][domain]["rows"]
 
     def migrations(self) -> dict[str, bytes]:
         return {path.name: path.read_bytes() for path in (self.root / "alembic" / "versions").glob("*.py")}
@@ -205,31 +233,17 @@ def test_field_change(shop: Shop, step: Step) -> None:
     assert written.endswith(f"_{change}_{step.field}.py")
     assert f"alembic/versions/{written}" in result.stdout
 
-    shop.migrate(shop.rows_url, ("upgrade", "head"))
-    rows = shop.rows(step.domain, step.table)
+    (state,) = shop.observe({step.domain: step.table}, ("upgrade", "head"), READ)
+    rows = state[step.domain]["rows"]
     assert len(rows) == 2
     assert [row.get(step.field, "absent") for row in rows] == 2 * list(step.filled or ["absent"])
 
     assert (shop.root / "src/customers/service.py").read_text().startswith(SERVICE_DOCSTRING)
     assert (shop.root / "tests/customers/test_router.py").read_text().endswith(ROUTER_TESTS_NOTE)
-
     shop.lint()
-    # The domain's own tests and the migration checks (models match the tables); the whole suite runs at the end.
-    shop.python(
-        "-m", "pytest", "-q", "-p", "no:cacheprovider", f"tests/{step.domain}", "tests/contract/test_migrations.py"
-    )
-    shop.migrate(shop.cycle_url, ("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"))
-
-    schemas = json.loads(shop.python("-c", OPENAPI).stdout)["components"]["schemas"]
-    for schema in (f"{step.entity_class}Create", f"{step.entity_class}Read"):
-        assert (step.field in schemas[schema]["properties"]) == bool(step.filled), schema
-    assert (f"\n  {step.spec}\n" in cli("domains", cwd=shop.root).stdout) == bool(step.filled)
-
+    # The suite, the migrations' round trip, the API's schemas and `copier update` run once the
+    # changes are made (test_every_check_passes_after_the_changes).
     support.commit_all(shop.root, f"Change {step.domain}")
-    answers_file = f".copier/domain-{step.domain}.yml"
-    commit = yaml.safe_load((shop.root / answers_file).read_text())["_commit"]
-    support.copier_cli("update", "--trust", "--defaults", "--vcs-ref", commit, "-a", answers_file, cwd=shop.root)
-    assert support.git(shop.root, "status", "--porcelain").stdout == "", "copier update of the domain changed files"
 
 
 def test_defaults_of_every_type_fill_the_rows(shop: Shop) -> None:
@@ -242,10 +256,29 @@ def test_defaults_of_every_type_fill_the_rows(shop: Shop) -> None:
 
 
 def test_every_check_passes_after_the_changes(shop: Shop) -> None:
+    """The whole suite, lint and the migrations' round trip; each change in the API's schemas and
+    in `domains`; and `copier update` of each domain at its version changes nothing."""
     shop.env.checks(shop.root, database_url=shop.cycle_url, test_database_url=shop.suite_url)
+    schemas = json.loads(shop.python("-c", OPENAPI).stdout)["components"]["schemas"]
+    listing = cli("domains", cwd=shop.root).stdout
+    for step in STEPS.values():
+        for schema in (f"{step.entity_class}Create", f"{step.entity_class}Read"):
+            assert (step.field in schemas[schema]["properties"]) == bool(step.filled), schema
+        assert (f"\n  {step.spec}\n" in listing) == bool(step.filled)
     diagram = cli("domains", "--diagram", cwd=shop.root).stdout
     assert 'customer |o--o{ order_item : "coupon_id"' in diagram
     assert " tier\n" in diagram and " note\n" not in diagram
+    support.commit_all(shop.root, "Fields of every type")
+    for domain in ("customers", "order_items"):
+        assert_update_changes_nothing(shop, domain)
+
+
+def assert_update_changes_nothing(shop: Shop, domain: str) -> None:
+    """`copier update` of the domain at its version, on a committed tree, changes no file."""
+    answers_file = f".copier/domain-{domain}.yml"
+    commit = yaml.safe_load((shop.root / answers_file).read_text())["_commit"]
+    support.copier_cli("update", "--trust", "--defaults", "--vcs-ref", commit, "-a", answers_file, cwd=shop.root)
+    assert support.git(shop.root, "status", "--porcelain").stdout == "", f"copier update of {domain} changed files"
 
 
 def test_removing_a_referenced_domain_is_refused(shop: Shop) -> None:

@@ -10,9 +10,11 @@ to text, enum values added and removed, then the enum is renamed; the changes th
 (duplicates, nulls, an enum value in use) stop at upgrade, leaving the rows, the constraints and
 the history as they were. After each change, every row of the database holding rows is as
 expected (compared before and after the upgrade, and again after `alembic downgrade -1 && alembic
-upgrade head`, or the downgrade refused where it cannot restore the values), the hand edits are
-still there, lint, the domain's tests and the migration checks pass, and `copier update` of the
-domain at its version changes nothing."""
+upgrade head`, or the downgrade refused where it cannot restore the values), with the constraint
+names the change gives, the hand edits are still there and lint passes. The slow checks run once
+per group of changes, on the service as it then is: its whole suite, the migrations down to base and
+back (every change's downgrade), the API's schemas, and `copier update` of each domain at its
+version changing nothing."""
 
 import dataclasses
 import json
@@ -26,7 +28,14 @@ import yaml
 
 from fastapi_domains.fields import Field
 from tests import support
-from tests.field_scenario import OPENAPI, ROUTER_TESTS_NOTE, SERVICE_DOCSTRING, Shop
+from tests.field_scenario import (
+    OPENAPI,
+    READ,
+    ROUTER_TESTS_NOTE,
+    SERVICE_DOCSTRING,
+    Shop,
+    assert_update_changes_nothing,
+)
 from tests.test_cli_domain import cli, tree
 from tests.test_cli_field_refusals import assert_refused
 
@@ -42,36 +51,6 @@ from src.main import app
 
 with TestClient(app) as client:
     print(client.get(f"{settings.API_PREFIX}/order_items").text)
-"""
-
-# The names of a table's constraints and indexes in the database holding rows.
-CONSTRAINT_NAMES = """
-import asyncio
-import json
-import os
-import sys
-
-import sqlalchemy as sa
-
-from src.database import create_engine
-
-
-def names(connection: sa.Connection, table: str) -> list[str]:
-    inspector = sa.inspect(connection)
-    found = [inspector.get_pk_constraint(table)["name"]]
-    for kind in ("unique_constraints", "foreign_keys", "indexes", "check_constraints"):
-        found += [item["name"] for item in getattr(inspector, f"get_{kind}")(table)]
-    return sorted(name for name in found if name)
-
-
-async def main() -> None:
-    engine = create_engine(os.environ["DATABASE_URL"])
-    async with engine.connect() as connection:
-        print(json.dumps(await connection.run_sync(names, sys.argv[1])))
-    await engine.dispose()
-
-
-asyncio.run(main())
 """
 
 
@@ -103,11 +82,18 @@ def renamed(rows: list[dict], old: str, new: str) -> list[dict]:
     return [{(new if key == old else key): value for key, value in row.items()} for row in rows]
 
 
+TABLES = {"customers": "customer", "order_items": "order_item"}
+# Upgraded, read; one step down and up again, read.
+ROUND_TRIP = (("upgrade", "head"), READ, ("downgrade", "-1"), ("upgrade", "head"), READ)
+
+
+def rows_of(state: dict[str, dict]) -> dict[str, list[dict]]:
+    return {domain: table["rows"] for domain, table in state.items()}
+
+
 @pytest.mark.parametrize("rename", RENAMES.values(), ids=RENAMES.keys())
 def test_field_rename(shop: Shop, rename: Rename) -> None:
-    every = {
-        domain: shop.rows(domain, table) for domain, table in (("customers", "customer"), ("order_items", "order_item"))
-    }
+    (before_state,) = shop.observe(TABLES, READ)
     before = shop.migrations()
     result = shop.cli("field", "rename", rename.domain, rename.old, rename.new)
     assert result.stderr == ""
@@ -117,39 +103,18 @@ def test_field_rename(shop: Shop, rename: Rename) -> None:
     assert written.endswith(f"_rename_{rename.table}_{rename.old}.py")
     assert f"alembic/versions/{written}" in result.stdout
 
+    every = rows_of(before_state)
     expected = {**every, rename.domain: renamed(every[rename.domain], rename.old, rename.new)}
-    shop.migrate(shop.rows_url, ("upgrade", "head"))
-    assert {
-        domain: shop.rows(domain, table) for domain, table in (("customers", "customer"), ("order_items", "order_item"))
-    } == expected
-    constraints = json.loads(shop.python("-c", CONSTRAINT_NAMES, rename.table, url=shop.rows_url).stdout)
+    upgraded, cycled = shop.observe(TABLES, *ROUND_TRIP)
+    assert rows_of(upgraded) == expected and rows_of(cycled) == expected
+    constraints = upgraded[rename.domain]["constraints"]
     assert set(rename.constraints) <= set(constraints), constraints
     assert not [name for name in constraints if f"_{rename.table}_{rename.old}" in name], constraints
-    shop.migrate(shop.rows_url, ("downgrade", "-1"), ("upgrade", "head"))
-    assert {
-        domain: shop.rows(domain, table) for domain, table in (("customers", "customer"), ("order_items", "order_item"))
-    } == expected
 
     assert (shop.root / "src/customers/service.py").read_text().startswith(SERVICE_DOCSTRING)
     assert (shop.root / "tests/customers/test_router.py").read_text().endswith(ROUTER_TESTS_NOTE)
     shop.lint()
-    # Both domains' tests (order items nest customers) and the migration checks (models match the tables).
-    shop.python(
-        "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/customers", "tests/order_items",
-        "tests/contract/test_migrations.py",
-    )  # fmt: skip
-    shop.migrate(shop.cycle_url, ("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"))
-
-    schemas = json.loads(shop.python("-c", OPENAPI).stdout)["components"]["schemas"]
-    entity = "Customer" if rename.domain == "customers" else "OrderItem"
-    for schema in (f"{entity}Create", f"{entity}Read"):
-        assert rename.new in schemas[schema]["properties"] and rename.old not in schemas[schema]["properties"]
-
     support.commit_all(shop.root, f"Rename {rename.domain}.{rename.old}")
-    answers_file = f".copier/domain-{rename.domain}.yml"
-    commit = yaml.safe_load((shop.root / answers_file).read_text())["_commit"]
-    support.copier_cli("update", "--trust", "--defaults", "--vcs-ref", commit, "-a", answers_file, cwd=shop.root)
-    assert support.git(shop.root, "status", "--porcelain").stdout == "", "copier update of the domain changed files"
 
 
 def test_nested_reads_follow_the_renames(shop: Shop) -> None:
@@ -233,12 +198,12 @@ def alembic(shop: Shop, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
 def test_field_change(shop: Shop, change: Change) -> None:
+    tables = {change.domain: change.table}
     if change.prepare:
         shop.cli(*change.prepare)
         shop.migrate(shop.rows_url, ("upgrade", "head"))
         support.commit_all(shop.root, "Prepare a change")
-    rows = shop.rows(change.domain, change.table)
-    constraints = json.loads(shop.python("-c", CONSTRAINT_NAMES, change.table, url=shop.rows_url).stdout)
+    (before_state,) = shop.observe(tables, READ)
     before = shop.migrations()
     result = shop.cli("field", "change", *change.args)
     assert result.stderr == ""
@@ -254,37 +219,28 @@ def test_field_change(shop: Shop, change: Change) -> None:
         failed = alembic(shop, "upgrade", "head")
         assert failed.returncode != 0
         assert f"RuntimeError: {change.refused}" in failed.stderr
-        assert shop.rows(change.domain, change.table) == rows
-        assert json.loads(shop.python("-c", CONSTRAINT_NAMES, change.table, url=shop.rows_url).stdout) == constraints
+        assert shop.observe(tables, READ) == [before_state], "a refused upgrade changed rows or constraints"
         support.git(shop.root, "reset", "-q", "--hard")
         support.git(shop.root, "clean", "-q", "-fd")
         return
 
+    rows = before_state[change.domain]["rows"]
     expected = [change.row(row) for row in rows] if change.row else rows
-    shop.migrate(shop.rows_url, ("upgrade", "head"))
-    assert shop.rows(change.domain, change.table) == expected
-    changed = json.loads(shop.python("-c", CONSTRAINT_NAMES, change.table, url=shop.rows_url).stdout)
-    assert set(change.constraints) <= set(changed), changed
     if change.no_way_back:
+        (upgraded,) = shop.observe(tables, ("upgrade", "head"), READ)
         failed = alembic(shop, "downgrade", "-1")
         assert failed.returncode != 0
         assert f"RuntimeError: {change.no_way_back}" in failed.stderr
+        (cycled,) = shop.observe(tables, READ)
     else:
-        shop.migrate(shop.rows_url, ("downgrade", "-1"), ("upgrade", "head"))
-    assert shop.rows(change.domain, change.table) == expected
+        upgraded, cycled = shop.observe(tables, *ROUND_TRIP)
+    assert upgraded[change.domain]["rows"] == expected and cycled[change.domain]["rows"] == expected
+    changed = upgraded[change.domain]["constraints"]
+    assert set(change.constraints) <= set(changed), changed
 
     assert (shop.root / "src/customers/service.py").read_text().startswith(SERVICE_DOCSTRING)
-    shop.python(
-        "-m", "pytest", "-q", "-p", "no:cacheprovider", f"tests/{change.domain}", "tests/contract/test_migrations.py"
-    )  # fmt: skip
-    shop.migrate(shop.cycle_url, ("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"))
     assert f"\n  {change.args[1]}\n" in cli("domains", cwd=shop.root).stdout
-
     support.commit_all(shop.root, f"Change {change.domain}.{name}")
-    answers_file = f".copier/domain-{change.domain}.yml"
-    commit = yaml.safe_load((shop.root / answers_file).read_text())["_commit"]
-    support.copier_cli("update", "--trust", "--defaults", "--vcs-ref", commit, "-a", answers_file, cwd=shop.root)
-    assert support.git(shop.root, "status", "--porcelain").stdout == "", "copier update of the domain changed files"
 
 
 # Once the order items have an enum field: its CHECK constraint follows the new name.
@@ -294,6 +250,19 @@ LATER_RENAMES = {"enum": Rename("order_items", "order_item", "status", "state", 
 @pytest.mark.parametrize("rename", LATER_RENAMES.values(), ids=LATER_RENAMES.keys())
 def test_field_rename_after_the_changes(shop: Shop, rename: Rename) -> None:
     test_field_rename(shop, rename)
+
+
+def test_every_check_passes_after_the_field_changes(shop: Shop) -> None:
+    """The whole suite, lint and the migrations down to base and back (each change's downgrade);
+    the new names in the API's schemas; `copier update` of each domain at its version changes nothing."""
+    shop.env.checks(shop.root, database_url=shop.cycle_url, test_database_url=shop.suite_url)
+    schemas = json.loads(shop.python("-c", OPENAPI).stdout)["components"]["schemas"]
+    for rename in [*RENAMES.values(), *LATER_RENAMES.values()]:
+        entity = "Customer" if rename.domain == "customers" else "OrderItem"
+        for schema in (f"{entity}Create", f"{entity}Read"):
+            assert rename.new in schemas[schema]["properties"] and rename.old not in schemas[schema]["properties"]
+    for domain in TABLES:
+        assert_update_changes_nothing(shop, domain)
 
 
 # `rename` refused, each with one line and the tree unchanged (the service has customers and order_items).
@@ -323,7 +292,8 @@ def test_domain_rename(shop: Shop) -> None:
     where the rename changes it too, stops the rename at a conflict, which the user resolves; the
     other edits (a note in its router tests, a module of the team's own) are carried over as they are."""
     (shop.root / "src/customers/acme.py").write_text(ACME_MODULE)
-    every = {"customers": shop.rows("customers", "customer"), "order_items": shop.rows("order_items", "order_item")}
+    (before_state,) = shop.observe(TABLES, READ)
+    every = rows_of(before_state)
     # The field of order_items that references customers (buyer_id once the field renames ran).
     items_answers = yaml.safe_load((shop.root / ".copier/domain-order_items.yml").read_text())
     reference = next(field["name"] for field in items_answers["fields"] if field["type"] == "ref")
@@ -356,30 +326,16 @@ def test_domain_rename(shop: Shop) -> None:
     assert (shop.root / "tests/clients/test_router.py").read_text().endswith(ROUTER_TESTS_NOTE)
     assert (shop.root / "src/clients/acme.py").read_text() == ACME_MODULE
 
-    shop.migrate(shop.rows_url, ("upgrade", "head"))
-    renamed = {"customers": ("clients", "client"), "order_items": ("order_items", "order_item")}
-    assert {domain: shop.rows(*renamed[domain]) for domain in every} == every
-    client = json.loads(shop.python("-c", CONSTRAINT_NAMES, "client", url=shop.rows_url).stdout)
+    upgraded, cycled = shop.observe({"clients": "client", "order_items": "order_item"}, *ROUND_TRIP)
+    by_old_name = {"customers": "clients", "order_items": "order_items"}
+    assert {domain: rows_of(upgraded)[by_old_name[domain]] for domain in every} == every
+    assert {domain: rows_of(cycled)[by_old_name[domain]] for domain in every} == every
+    client = upgraded["clients"]["constraints"]
     assert "pk_client" in client and not [name for name in client if "customer" in name], client
-    items = json.loads(shop.python("-c", CONSTRAINT_NAMES, "order_item", url=shop.rows_url).stdout)
+    items = upgraded["order_items"]["constraints"]
     assert f"fk_order_item_{reference}_client" in items and not [name for name in items if name.endswith("_customer")]
-    shop.migrate(shop.rows_url, ("downgrade", "-1"), ("upgrade", "head"))
-    assert {domain: shop.rows(*renamed[domain]) for domain in every} == every
-
     shop.lint()
-    shop.python(
-        "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/clients", "tests/order_items", "tests/contract",
-    )  # fmt: skip
-    shop.migrate(shop.cycle_url, ("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"))
-    paths = json.loads(shop.python("-c", OPENAPI).stdout)["paths"]
-    assert any("/clients" in path for path in paths) and not any("/customers" in path for path in paths)
-
     support.commit_all(shop.root, "Rename customers to clients")
-    for domain in ("clients", "order_items"):
-        answers_file = f".copier/domain-{domain}.yml"
-        commit = yaml.safe_load((shop.root / answers_file).read_text())["_commit"]
-        support.copier_cli("update", "--trust", "--defaults", "--vcs-ref", commit, "-a", answers_file, cwd=shop.root)
-        assert support.git(shop.root, "status", "--porcelain").stdout == "", f"copier update of {domain} changed files"
 
 
 def test_a_field_added_right_after_its_removal_may_be_a_rename(shop: Shop) -> None:
@@ -389,7 +345,8 @@ def test_a_field_added_right_after_its_removal_may_be_a_rename(shop: Shop) -> No
     first = yaml.safe_load((shop.root / ".copier/domain-clients.yml").read_text())["fields"][0]
     old = first["name"]
     spec = dataclasses.replace(Field.from_answer(first), name="display_name").spec()
-    rows = shop.rows("clients", "client")
+    (before_state,) = shop.observe({"clients": "client"}, READ)
+    rows = before_state["clients"]["rows"]
     before = shop.migrations()
     shop.cli("field", "remove", "clients", old, "--yes")
     (removal,) = set(shop.migrations()) - set(before)
@@ -409,15 +366,18 @@ def test_a_field_added_right_after_its_removal_may_be_a_rename(shop: Shop) -> No
     after = shop.migrations()
     (written,) = set(after) - set(before)
     assert written.endswith(f"_rename_client_{old}.py")
-    shop.migrate(shop.rows_url, ("upgrade", "head"))
-    assert shop.rows("clients", "client") == renamed(rows, old, "display_name")
-    shop.migrate(shop.rows_url, ("downgrade", "-1"), ("upgrade", "head"))
-    assert shop.rows("clients", "client") == renamed(rows, old, "display_name")
+    upgraded, cycled = shop.observe({"clients": "client"}, *ROUND_TRIP)
+    expected = renamed(rows, old, "display_name")
+    assert upgraded["clients"]["rows"] == expected and cycled["clients"]["rows"] == expected
     shop.lint()
-    shop.python("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/clients", "tests/contract/test_migrations.py")
     support.commit_all(shop.root, f"{old} is display_name")
-    commit = yaml.safe_load((shop.root / ".copier/domain-clients.yml").read_text())["_commit"]
-    support.copier_cli(
-        "update", "--trust", "--defaults", "--vcs-ref", commit, "-a", ".copier/domain-clients.yml", cwd=shop.root
-    )
-    assert support.git(shop.root, "status", "--porcelain").stdout == "", "copier update of the domain changed files"
+
+
+def test_every_check_passes_at_the_end(shop: Shop) -> None:
+    """After the domain rename and the rename question: the whole suite, lint, the migrations down to
+    base and back, the routes under their new name, and `copier update` of each domain changes nothing."""
+    shop.env.checks(shop.root, database_url=shop.cycle_url, test_database_url=shop.suite_url)
+    paths = json.loads(shop.python("-c", OPENAPI).stdout)["paths"]
+    assert any("/clients" in path for path in paths) and not any("/customers" in path for path in paths)
+    for domain in ("clients", "order_items"):
+        assert_update_changes_nothing(shop, domain)

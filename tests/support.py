@@ -1,18 +1,20 @@
 """Helpers the template's tests share: a git snapshot of this template, rendering, and
 running a generated service's own checks in the shared service environment."""
 
+import atexit
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -94,6 +96,32 @@ def render(template: Path, destination: Path, vcs_ref: str | None = "HEAD", **da
     return destination
 
 
+# Services a session renders more than once with the same answers: the first render, kept aside.
+_RENDERED: dict[tuple[str, ...], Path] = {}
+
+
+def rendered_once(
+    template: Path, answers: tuple[str, ...], destination: Path, render: Callable[[Path], object]
+) -> Path:
+    """A copy, at `destination`, of what `render` makes of `template` at its HEAD with `answers`:
+    rendered once per session and answers, so each test still gets a tree (and a git history) of its own."""
+    key = (str(template), git(template, "rev-parse", "HEAD").stdout.strip(), *answers)
+    if key not in _RENDERED:
+        kept = Path(tempfile.mkdtemp(prefix="fastapi-domains-render-"))
+        atexit.register(shutil.rmtree, kept, ignore_errors=True)
+        render(kept / "service")
+        _RENDERED[key] = kept / "service"
+    shutil.copytree(_RENDERED[key], destination, symlinks=True)
+    return destination
+
+
+def shared_render(template: Path, destination: Path, **data: Any) -> Path:
+    """`render` of the template's HEAD, made once per session and answers and copied to each caller
+    (for tests of the service, not of how Copier writes it)."""
+    answers = tuple(f"{name}={value!r}" for name, value in sorted(data.items()))
+    return rendered_once(template, answers, destination, lambda target: render(template, target, **data))
+
+
 def copier_cli(*args: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
     """Copier through its command line, exactly as a user types it."""
     return run(sys.executable, "-m", "copier", *args, cwd=cwd, check=check)
@@ -141,8 +169,15 @@ class ServiceEnv:
         run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
         run(self.tool("ruff"), "check", "--no-cache", ".", cwd=project)
         run(self.tool("ruff"), "format", "--check", "--no-cache", ".", cwd=project)
-        for step in (("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head")):
-            run(python, "-m", "alembic", *step, cwd=project, env=env)
+        # Alembic's command line, each step in turn, in one process.
+        steps = (["upgrade", "head"], ["downgrade", "base"], ["upgrade", "head"])
+        run(
+            python,
+            "-c",
+            "from alembic.config import main; " + "; ".join(f"main({step})" for step in steps),
+            cwd=project,
+            env=env,
+        )
 
 
 def free_port() -> int:

@@ -1,7 +1,7 @@
 """Auth switched on in a living service: `copier update --trust --defaults --data auth=jwt` on a
 service that already has two domains, then an `owner` and a `writes` domain added by the CLI.
 
-The service passes its own suite, ruff and the migration cycle on SQLite and PostgreSQL, and,
+The service passes its own suite, ruff and the migration cycle on PostgreSQL, and,
 served by uvicorn, holds the issue's contract over HTTP: the whole token life cycle, forged and
 stale tokens refused in the error shape, the token endpoint's errors in RFC 6749's, rows scoped
 to their owner, and the security requirement in OpenAPI on exactly the protected operations. And
@@ -46,7 +46,7 @@ def switched(tmp_path_factory: pytest.TempPathFactory, git_identity: None) -> Pa
     """A default service (SQLite, int keys, the example domain) with customers, switched to auth
     by an update at the same template version, then grown with an owner and a writes domain."""
     template = support.snapshot_template(tmp_path_factory.mktemp("tagged") / "template", tag="v0.1.0")
-    project = support.render(template, tmp_path_factory.mktemp("switched") / "shop")
+    project = support.shared_render(template, tmp_path_factory.mktemp("switched") / "shop")
     cli(project, "domain", "customers", "--field", "name:str", "--no-input")
     support.commit_all(project, "Customers")
     support.copier_cli("update", "--trust", "--defaults", "--data", "auth=jwt", cwd=project)
@@ -84,13 +84,11 @@ def test_a_second_update_changes_nothing(switched: Path) -> None:
     assert support.git(switched, "rev-parse", "HEAD").stdout == head
 
 
-def test_switched_service_passes_its_checks_on_sqlite(switched: Path, service_env: support.ServiceEnv) -> None:
-    service_env.checks(switched)
-
-
 def test_switched_service_passes_its_checks_on_postgresql(
     switched: Path, service_env: support.ServiceEnv, pg_database: str
 ) -> None:
+    """Its suite, lint and migrations, on PostgreSQL (tests/test_matrix.py runs auth services'
+    suites on SQLite)."""
     base = support.unique_name("fd_auth")
     service_env.checks(switched, database_url=pg_database, test_database_url=support.pg_url(base))
 

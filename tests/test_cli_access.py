@@ -121,13 +121,24 @@ def refusal(referencing: str, target: str) -> str:
 
 @pytest.fixture(scope="module")
 def levels(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """With auth: a `<level>_files` domain to point to and a `<level>_links` one to point from, per level."""
+    """With auth: per level, a `<level>_files` domain to point to and a `<level>_links` one that
+    points to every `_files` domain the CLI lets it."""
     service = copy_service(template, tmp_path_factory.mktemp("levels") / "acme", "example_domain=false", "auth=jwt")
     for level in ORDER:
-        for kind in ("files", "links"):
-            cli("domain", *domain_args(f"{level}_{kind}", "title:str"), "--access", level, "--no-input", cwd=service)
+        cli("domain", *domain_args(f"{level}_files", "title:str"), "--access", level, "--no-input", cwd=service)
+    for level in ORDER:
+        refs = [f"{target}_file_id:ref:{target}_files" for target in ORDER if allowed(level, target)]
+        cli("domain", *domain_args(f"{level}_links", "title:str", *refs), "--access", level, "--no-input", cwd=service)
     support.commit_all(service, "A domain to point to and one to point from, per access level")
     return service
+
+
+def test_the_services_suite_passes_with_every_reference_allowed(
+    levels: Path, service_env: support.ServiceEnv, tmp_path: Path
+) -> None:
+    """The service's own suite, lint and migrations pass (the nested reads, 409s and parent routes
+    under each pair of rules)."""
+    service_env.checks(levels, database_url=f"sqlite+aiosqlite:///{tmp_path}/dev.db")
 
 
 @pytest.mark.parametrize(("referencing", "target"), PAIRS, ids=[f"{a}-to-{b}" for a, b in PAIRS])
@@ -163,42 +174,31 @@ def test_the_interactive_choice_offers_only_domains_at_most_as_strict(levels: Pa
         assert [name for name in offered if name.endswith(("_files", "_links"))] == sorted(expected), level
 
 
-def test_the_services_suite_passes_with_every_reference_allowed(
-    template: Path, service_env: support.ServiceEnv, tmp_path: Path
-) -> None:
-    """Each level's domain references every domain the CLI lets it: the service's own suite, lint
-    and migrations pass (the nested reads, 409s and parent routes under each pair of rules)."""
-    service = copy_service(template, tmp_path / "acme", "example_domain=false", "auth=jwt")
-    for level in ORDER:
-        cli("domain", *domain_args(f"{level}_files", "title:str"), "--access", level, "--no-input", cwd=service)
-    for level in ORDER:
-        refs = [f"{target}_file_id:ref:{target}_files" for target in ORDER if allowed(level, target)]
-        cli("domain", *domain_args(f"{level}_links", "title:str", *refs), "--access", level, "--no-input", cwd=service)
-    service_env.checks(service, database_url=f"sqlite+aiosqlite:///{tmp_path}/dev.db")
-
-
 def test_the_contract_test_names_both_domains_when_an_access_is_tightened_later(
-    template: Path, service_env: support.ServiceEnv, tmp_path: Path
+    levels: Path, service_env: support.ServiceEnv
 ) -> None:
     """No command changes a domain's access; an edited answer can. `fastapi-domains check` runs
     tests/contract/test_access_rules.py, which fails naming both domains."""
-    service = copy_service(template, tmp_path / "acme", "example_domain=false", "auth=jwt")
-    cli("domain", *domain_args("vaults", "code:str"), "--no-input", cwd=service)
-    cli("domain", *domain_args("leaks", "title:str", "vault_id:ref:vaults"), "--no-input", cwd=service)
     contract = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/contract/test_access_rules.py")
-    support.run(service_env.tool("python"), *contract, cwd=service)
-    answers_file = service / ".copier" / "domain-vaults.yml"
-    answers_file.write_text(answers_file.read_text().replace("access: public", "access: authenticated"))
-    failed = support.run(service_env.tool("python"), *contract, cwd=service, check=False)
-    assert failed.returncode == 1
-    assert (
-        ".copier/domain-leaks.yml: leaks.vault_id references vaults (access authenticated) from leaks (access "
-        "public): callers vaults refuses would reach its rows through leaks; make leaks at least as strict "
-        "(authenticated) or remove the field"
-    ) in failed.stdout
-    answers_file.write_text(answers_file.read_text().replace("access: authenticated", "access: owner"))
-    failed = support.run(service_env.tool("python"), *contract, cwd=service, check=False)
-    assert "leaks.vault_id references vaults, whose rows are private to their owners" in failed.stdout
+    support.run(service_env.tool("python"), *contract, cwd=levels)
+    answers_file = levels / ".copier" / "domain-public_files.yml"
+    stored = answers_file.read_text()
+    try:
+        answers_file.write_text(stored.replace("access: public", "access: authenticated"))
+        failed = support.run(service_env.tool("python"), *contract, cwd=levels, check=False)
+        assert failed.returncode == 1
+        assert (
+            ".copier/domain-public_links.yml: public_links.public_file_id references public_files (access "
+            "authenticated) from public_links (access public): callers public_files refuses would reach its rows "
+            "through public_links; make public_links at least as strict (authenticated) or remove the field"
+        ) in failed.stdout
+        answers_file.write_text(stored.replace("access: public", "access: owner"))
+        failed = support.run(service_env.tool("python"), *contract, cwd=levels, check=False)
+        assert "public_links.public_file_id references public_files, whose rows are private to their owners" in (
+            failed.stdout
+        )
+    finally:
+        answers_file.write_text(stored)
 
 
 def test_renaming_an_owner_domain_renames_its_owner_key(service: Path) -> None:

@@ -1,5 +1,6 @@
 """`fastapi-domains domain` and `domains` on services from `copier copy`: the acceptance domains
-on SQLite and PostgreSQL with the services' own checks, clean updates afterwards, a served smoke
+on SQLite with the service's own checks (tests/test_cli_refs.py and tests/test_field_types.py run
+grown services on PostgreSQL too), clean updates afterwards, a served smoke
 test, and every refused input (message, exit code, files untouched)."""
 
 import os
@@ -47,21 +48,17 @@ def cli(
 
 
 def copy_service(template: Path, destination: Path, *data: str) -> Path:
-    extra = [item for pair in data for item in ("--data", pair)]
-    support.copier_cli(
-        "copy",
-        "--trust",
-        "--defaults",
-        "--vcs-ref",
-        "HEAD",
-        "--data",
-        "project_name=Acme Shop",
-        *extra,
-        template,
-        destination,
-        cwd=destination.parent,
-    )
-    return destination
+    """`copier copy` as the README has a user type it, with `data` answers (`NAME=VALUE`): run once
+    per session and answers, each caller getting a copy of its own."""
+
+    def copy(target: Path) -> None:
+        extra = [item for pair in data for item in ("--data", pair)]
+        support.copier_cli(
+            "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data", "project_name=Acme Shop", *extra,
+            template, target, cwd=target.parent,
+        )  # fmt: skip
+
+    return support.rendered_once(template, data, destination, copy)
 
 
 def grown_service(template: Path, destination: Path, *data: str) -> Path:
@@ -78,13 +75,6 @@ def sqlite_service(template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return grown_service(template, tmp_path_factory.mktemp("sqlite") / "acme")
 
 
-@pytest.fixture(scope="module")
-def pg_service(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return grown_service(
-        template, tmp_path_factory.mktemp("pg") / "acme", "database=postgresql", "pk_type=uuid", "api_prefix=/api/v1"
-    )
-
-
 def tree(root: Path) -> dict[str, bytes | None]:
     """Every file (with its bytes) and folder under root, .git included."""
     return {
@@ -99,13 +89,6 @@ def test_sqlite_service_with_new_domains_passes_its_checks(
     sqlite_service: Path, service_env: support.ServiceEnv, tmp_path: Path
 ) -> None:
     service_env.checks(sqlite_service, database_url=f"sqlite+aiosqlite:///{tmp_path}/dev.db")
-
-
-def test_postgresql_service_with_new_domains_passes_its_checks(
-    pg_service: Path, service_env: support.ServiceEnv, pg_database: str
-) -> None:
-    scratch_base = support.pg_url(support.unique_name("fd_scratch"))
-    service_env.checks(pg_service, database_url=pg_database, test_database_url=scratch_base)
 
 
 def test_every_domain_gets_code_tests_and_a_migration(sqlite_service: Path) -> None:

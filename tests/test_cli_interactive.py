@@ -29,12 +29,14 @@ def project(service: Path, tmp_path: Path) -> Path:
 
 
 def spawn(project: Path, *args: str, command: str = "domain") -> pexpect.spawn:
+    # A service fresh from `copier copy`: no environment of its own yet.
+    environment = {name: value for name, value in os.environ.items() if name != "UV_PROJECT_ENVIRONMENT"}
     return pexpect.spawn(
         sys.executable,
         ["-m", "fastapi_domains.cli", *command.split(), *args],
         cwd=project,
         # No cursor-position requests: nothing answers them here, and each would wait for a reply.
-        env={**os.environ, "TERM": "xterm", "COLUMNS": "120", "LINES": "40", "PROMPT_TOOLKIT_NO_CPR": "1"},
+        env={**environment, "TERM": "xterm", "COLUMNS": "120", "LINES": "40", "PROMPT_TOOLKIT_NO_CPR": "1"},
         dimensions=(40, 120),
         encoding="utf-8",
         timeout=TIMEOUT,

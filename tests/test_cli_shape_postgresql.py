@@ -11,11 +11,13 @@ test_field_rename = shape_scenario.test_field_rename
 test_nested_reads_follow_the_renames = shape_scenario.test_nested_reads_follow_the_renames
 test_field_change = shape_scenario.test_field_change
 test_field_rename_after_the_changes = shape_scenario.test_field_rename_after_the_changes
+test_every_check_passes_after_the_field_changes = shape_scenario.test_every_check_passes_after_the_field_changes
 test_domain_rename_refusals = shape_scenario.test_domain_rename_refusals
 test_domain_rename = shape_scenario.test_domain_rename
 test_a_field_added_right_after_its_removal_may_be_a_rename = (
     shape_scenario.test_a_field_added_right_after_its_removal_may_be_a_rename
 )
+test_every_check_passes_at_the_end = shape_scenario.test_every_check_passes_at_the_end
 
 
 @pytest.fixture(scope="module")

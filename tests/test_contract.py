@@ -78,7 +78,7 @@ def assert_all_ok(output: str) -> None:
 
 
 def grown(template: Path, destination: Path, **answers: str) -> Path:
-    service = support.render(template, destination, **answers)
+    service = support.shared_render(template, destination, **answers)
     for domain in DOMAINS:
         cli("domain", *domain, "--no-input", cwd=service)
     support.commit_all(service, "Add domains")
@@ -87,7 +87,7 @@ def grown(template: Path, destination: Path, **answers: str) -> Path:
 
 @pytest.fixture(scope="module")
 def fresh(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return support.render(template, tmp_path_factory.mktemp("fresh") / "acme")
+    return support.shared_render(template, tmp_path_factory.mktemp("fresh") / "acme")
 
 
 @pytest.fixture(scope="module")

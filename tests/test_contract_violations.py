@@ -197,7 +197,7 @@ def test_every_principle_is_broken_once() -> None:
 
 @pytest.fixture(scope="module")
 def fresh(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return support.render(template, tmp_path_factory.mktemp("fresh") / "acme")
+    return support.shared_render(template, tmp_path_factory.mktemp("fresh") / "acme")
 
 
 @pytest.mark.parametrize("copy", COPIES)

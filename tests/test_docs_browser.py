@@ -27,7 +27,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the docs browser t
 @pytest.fixture(scope="module")
 def served(template: Path, service_env: support.ServiceEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A service with auth and offline docs, one registered user, served on a free port."""
-    project = support.render(template, tmp_path_factory.mktemp("docs") / "acme", auth="jwt", offline_docs=True)
+    project = support.shared_render(template, tmp_path_factory.mktemp("docs") / "acme", auth="jwt", offline_docs=True)
     env = {**SERVED_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{project}/served.db"}
     with support.served(project, service_env, env) as base:
         status, body = support.request("POST", f"{base}/auth/register", {"email": EMAIL, "password": PASSWORD})

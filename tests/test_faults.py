@@ -161,7 +161,7 @@ def database() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def project(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return support.render(template, tmp_path_factory.mktemp("faults") / "acme", database="postgresql")
+    return support.shared_render(template, tmp_path_factory.mktemp("faults") / "acme", database="postgresql")
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ def switched(tmp_path_factory: pytest.TempPathFactory, git_identity: None) -> Pa
     """A default service with customers, switched to jobs by an update at the same template
     version, then given a task and a scheduled one."""
     template = support.snapshot_template(tmp_path_factory.mktemp("tagged") / "template", tag="v0.1.0")
-    project = support.render(template, tmp_path_factory.mktemp("switched") / "shop")
+    project = support.shared_render(template, tmp_path_factory.mktemp("switched") / "shop")
     cli(project, "domain", "customers", "--field", "name:str", "--no-input")
     support.commit_all(project, "Customers")
     support.copier_cli("update", "--trust", "--defaults", "--data", "jobs=redis", cwd=project)
@@ -113,7 +113,7 @@ def test_task_refusals_are_one_line_and_write_nothing(with_tasks: Path, args: tu
 
 
 def test_task_is_refused_without_jobs(template: Path, tmp_path: Path) -> None:
-    project = support.render(template, tmp_path / "plain")
+    project = support.shared_render(template, tmp_path / "plain")
     before = files(project)
     result = cli(project, "task", "items", "send_receipt", check=False)
     assert (result.returncode, result.stdout) == (1, "")

@@ -53,13 +53,13 @@ async def slow(seconds: float) -> dict[str, float]:
 def project(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """PostgreSQL, metrics (on by default) and tracing."""
     destination = tmp_path_factory.mktemp("operations") / "acme"
-    return support.render(template, destination, database="postgresql", with_tracing=True)
+    return support.shared_render(template, destination, database="postgresql", with_tracing=True)
 
 
 @pytest.fixture(scope="module")
 def plain(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """SQLite, without metrics and tracing."""
-    return support.render(template, tmp_path_factory.mktemp("plain") / "acme", with_metrics=False)
+    return support.shared_render(template, tmp_path_factory.mktemp("plain") / "acme", with_metrics=False)
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ FROM_SHELL = "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
 
 @pytest.fixture(scope="module")
 def acme_pg(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return support.render(template, tmp_path_factory.mktemp("production") / "acme", database="postgresql")
+    return support.shared_render(template, tmp_path_factory.mktemp("production") / "acme", database="postgresql")
 
 
 def start(service_env: support.ServiceEnv, project: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -125,7 +125,7 @@ def test_readme_setup_takes_the_development_defaults(
     the development database and say what to do; `cp .env.example .env` says ENVIRONMENT=local,
     and migrations and the server take the development defaults (docs served)."""
     monkeypatch.delenv("ENVIRONMENT")
-    project = support.render(template, tmp_path / "fresh")
+    project = support.shared_render(template, tmp_path / "fresh")
     python = service_env.tool("python")
     refused = support.run(python, "-m", "alembic", "upgrade", "head", cwd=project, check=False)
     assert refused.returncode != 0

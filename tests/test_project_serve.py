@@ -14,7 +14,9 @@ from tests import support
 
 @pytest.fixture(scope="module")
 def served(template: Path, service_env: support.ServiceEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with support.served(support.render(template, tmp_path_factory.mktemp("serve") / "acme"), service_env) as base:
+    with support.served(
+        support.shared_render(template, tmp_path_factory.mktemp("serve") / "acme"), service_env
+    ) as base:
         yield base
 
 

@@ -6,7 +6,7 @@ domain, one that references it and an owner domain with a unique field, and its 
 domain's service.py, in src/config.py and in a test. `fastapi-domains update` (and plain Copier)
 brings every domain to the new templates with the edits kept, one commit per step, and the flat
 infrastructure modules into src/core, src/db and src/web; the suite, ruff and migrations are green
-after, on SQLite and PostgreSQL.
+after, on PostgreSQL (tests/test_release_chain.py updates SQLite services from every release).
 """
 
 import io
@@ -107,22 +107,15 @@ def make_service(template: Path, destination: Path, database: str, env: dict[str
     return service
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
 def test_update_from_the_release_keeps_edits_and_ends_green(
-    releases: Path, tmp_path: Path, database: str, service_env: support.ServiceEnv
+    releases: Path, tmp_path: Path, service_env: support.ServiceEnv
 ) -> None:
-    env: dict[str, str] = {}
     name = support.unique_name("fd_lean")
-    if database == "postgresql":
-        for suffix in ("", "_test"):
-            support.create_pg_database(name + suffix)
-        env = {"DATABASE_URL": support.pg_url(name), "TEST_DATABASE_URL": support.pg_url(name + "_test")}
+    for suffix in ("", "_test"):
+        support.create_pg_database(name + suffix)
+    env = {"DATABASE_URL": support.pg_url(name), "TEST_DATABASE_URL": support.pg_url(name + "_test")}
     try:
-        service = make_service(releases, tmp_path / "acme", database, env)
+        service = make_service(releases, tmp_path / "acme", "postgresql", env)
         result = support.run(Path(sys.executable).parent / "fastapi-domains", "update", cwd=service, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
         log = support.git(service, "log", "--format=%s").stdout.splitlines()
@@ -138,11 +131,10 @@ def test_update_from_the_release_keeps_edits_and_ends_green(
         hook = releases / "hooks" / "idempotency_key.py"
         support.run(sys.executable, str(hook), ".copier-answers.yml", cwd=service)
         assert support.git(service, "status", "--porcelain").stdout == ""
-        service_env.checks(service, env.get("DATABASE_URL"), env.get("TEST_DATABASE_URL"))
+        service_env.checks(service, env["DATABASE_URL"], env["TEST_DATABASE_URL"])
     finally:
-        if database == "postgresql":
-            for suffix in ("", "_test"):
-                support.drop_pg_database(name + suffix)
+        for suffix in ("", "_test"):
+            support.drop_pg_database(name + suffix)
 
 
 def assert_throttle_migrated(service: Path) -> None:
