@@ -29,6 +29,10 @@ def git_identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     # machines), every generated suite would compile its modules and rewrite its plugins' asserts anew
     # (about 3 s of CPU a run).
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    # .ci/run's UV_COMPILE_BYTECODE is for the packages it installs: here it would have uv compile
+    # every package anew in each environment it builds for a command (an older release's CLI
+    # builds one per command).
+    os.environ.pop("UV_COMPILE_BYTECODE", None)
     os.environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.getbasetemp() / "bytecode")
     # The services run as on a developer's machine, where `cp .env.example .env` said
     # ENVIRONMENT=local (unset means production); tests of production rules set it themselves.
