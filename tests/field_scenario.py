@@ -165,8 +165,7 @@ class Shop:
 
     def migrate(self, url: str, *steps: tuple[str, str]) -> None:
         """Alembic's command line with each step, run in one process."""
-        commands = "; ".join(f"main({list(step)!r})" for step in steps)
-        self.python("-c", f"from alembic.config import main; {commands}", url=url)
+        self.python("-c", support.alembic_steps(*steps), url=url)
 
     def observe(self, tables: dict[str, str], *steps: str | tuple[str, ...]) -> list[dict[str, dict]]:
         """STATE's steps on the database holding rows: each read, by domain, of `tables` (domain: table)."""

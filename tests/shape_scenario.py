@@ -191,7 +191,7 @@ CHANGES = {
 
 def alembic(shop: Shop, *args: str) -> subprocess.CompletedProcess:
     """Alembic on the database holding rows, failing or not."""
-    command = f"from alembic.config import main; main({list(args)!r})"
+    command = support.alembic_steps(args)
     environment = {"DATABASE_URL": shop.rows_url}
     return support.run(shop.env.tool("python"), "-c", command, cwd=shop.root, env=environment, check=False)
 

@@ -147,6 +147,11 @@ def drop_pg_database(name: str) -> None:
     psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def alembic_steps(*steps: tuple[str, ...]) -> str:
+    """Python that runs Alembic's command line with each step (`("upgrade", "head")`) in turn, in one process."""
+    return "from alembic.config import main; " + "; ".join(f"main({list(step)!r})" for step in steps)
+
+
 class ServiceEnv:
     """One virtual environment with every dependency a generated service has, shared by all
     renders: each service's checks run with its python, from the service's folder."""
@@ -169,15 +174,8 @@ class ServiceEnv:
         run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
         run(self.tool("ruff"), "check", "--no-cache", ".", cwd=project)
         run(self.tool("ruff"), "format", "--check", "--no-cache", ".", cwd=project)
-        # Alembic's command line, each step in turn, in one process.
-        steps = (["upgrade", "head"], ["downgrade", "base"], ["upgrade", "head"])
-        run(
-            python,
-            "-c",
-            "from alembic.config import main; " + "; ".join(f"main({step})" for step in steps),
-            cwd=project,
-            env=env,
-        )
+        cycle = alembic_steps(("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"))
+        run(python, "-c", cycle, cwd=project, env=env)
 
 
 def free_port() -> int:
